@@ -1,0 +1,16 @@
+"""Project Nexus Workbook — the course toolkit.
+
+In a notebook, one call sets everything up::
+
+    import nexus
+    nexus.start("05")
+
+Then ``nexus.mailbox()`` reads the mail the project sent, and ``nexus.services`` knows the servers.
+"""
+
+from __future__ import annotations
+
+from nexus.bootstrap import start
+from nexus.mail import mailbox
+
+__all__ = ["mailbox", "start"]

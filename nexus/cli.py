@@ -1,0 +1,163 @@
+"""The ``nexus`` command: services, the course database, JupyterLab and stored outputs.
+
+Every failure a learner can cause or fix prints one readable message (no traceback): exit code 2
+for bad input (unknown command or service), 1 for a service that cannot start.
+"""
+
+from __future__ import annotations
+
+import argparse
+import os
+import sys
+import time
+from collections.abc import Callable, Sequence
+
+from nexus.errors import NexusError, UsageError
+
+
+class _Parser(argparse.ArgumentParser):
+    """argparse, but a usage error is one line and exit code 2."""
+
+    def error(self, message: str) -> None:  # type: ignore[override]
+        if "invalid choice" in message:
+            bad = message.split("'")[1] if "'" in message else message
+            choices = ", ".join(sorted(COMMANDS))
+            message = f"unknown command '{bad}' (commands: {choices}; see `nexus --help`)"
+        sys.stderr.write(f"nexus: {message}\n")
+        raise SystemExit(2)
+
+
+def format_table(rows: Sequence[Sequence[str]], header: Sequence[str]) -> str:
+    """A plain-text table with aligned columns."""
+    table = [list(header), *[list(map(str, row)) for row in rows]]
+    widths = [max(len(row[i]) for row in table) for i in range(len(header))]
+    lines = ["  ".join(cell.ljust(width) for cell, width in zip(row, widths, strict=False)).rstrip()
+             for row in table]
+    lines.insert(1, "  ".join("-" * width for width in widths))
+    return "\n".join(lines)
+
+
+def status_table(states) -> str:
+    """The ``nexus status`` table: service, profile, address, version, up/down."""
+    rows = [(s.name, s.profile, s.address, s.version, "up" if s.up else f"down ({s.detail})")
+            for s in states]
+    return format_table(rows, ("service", "profile", "address", "version", "state"))
+
+
+# --- commands -------------------------------------------------------------------------------------
+def cmd_up(args: argparse.Namespace) -> int:
+    from nexus import services
+
+    began = time.perf_counter()
+    states = services.up(args.services)
+    print(status_table(states))
+    print(f"\nready in {time.perf_counter() - began:.1f} s — state in {_state()}")
+    return 0 if all(s.up for s in states) else 1
+
+
+def cmd_down(args: argparse.Namespace) -> int:
+    from nexus import services
+
+    services.down(args.services)
+    print(status_table(services.status(args.services)))
+    return 0
+
+
+def cmd_status(args: argparse.Namespace) -> int:
+    from nexus import services
+
+    states = services.status(args.services)
+    print(status_table(states))
+    return 0 if all(s.up for s in states) else 3
+
+
+def cmd_env(args: argparse.Namespace) -> int:
+    from nexus import services
+
+    services.up()
+    env = services.environment() | {"DJANGO_SETTINGS_MODULE": "config.settings.local"}
+    for var, value in env.items():
+        print(f"export {var}='{value}'")
+    return 0
+
+
+def cmd_prepare(args: argparse.Namespace) -> int:
+    from nexus import database, services
+
+    services.up()
+    began = time.perf_counter()
+    rebuilt = database.ensure_template(force=args.force)
+    verb = "built" if rebuilt else "is current"
+    print(f"course template database {verb} ({time.perf_counter() - began:.1f} s)")
+    return 0
+
+
+def cmd_lab(args: argparse.Namespace) -> int:
+    from nexus import lab
+
+    return lab.run_lab(open_browser=not args.no_browser, port=args.port)
+
+
+def cmd_golden(args: argparse.Namespace) -> int:
+    from nexus import golden
+
+    return golden.run(args.paths, timeout=args.timeout)
+
+
+COMMANDS: dict[str, tuple[Callable[[argparse.Namespace], int], str]] = {
+    "up": (cmd_up, "start the embedded services (idempotent) and show them"),
+    "down": (cmd_down, "stop the embedded services (their data stays)"),
+    "status": (cmd_status, "show every service: profile, address, version, up/down"),
+    "env": (cmd_env, "print `export` lines that point a shell at the services"),
+    "prepare": (cmd_prepare, "build the migrated and seeded template database if out of date"),
+    "lab": (cmd_lab, "start JupyterLab on the welcome notebook"),
+    "golden": (cmd_golden, "re-execute notebooks in place so their stored outputs are current"),
+}
+
+
+def build_parser() -> argparse.ArgumentParser:
+    parser = _Parser(prog="nexus", description="Project Nexus Workbook: the course toolkit.")
+    sub = parser.add_subparsers(dest="command", metavar="command", parser_class=_Parser)
+    for name, (_, help_text) in COMMANDS.items():
+        command = sub.add_parser(name, help=help_text, description=help_text)
+        if name in {"up", "down", "status"}:
+            command.add_argument("services", nargs="*", help="service names (default: all)")
+        if name == "prepare":
+            command.add_argument("--force", action="store_true", help="rebuild even if current")
+        if name == "lab":
+            command.add_argument("--no-browser", action="store_true")
+            command.add_argument("--port", type=int, default=None)
+        if name == "golden":
+            command.add_argument("paths", nargs="*", help="notebooks or folders "
+                                 "(default: notebooks/ and solutions/)")
+            command.add_argument("--timeout", type=int, default=300, help="seconds per cell")
+    return parser
+
+
+def _state() -> str:
+    from nexus.paths import state_dir
+
+    return os.path.relpath(state_dir())
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    """Entry point of the ``nexus`` command."""
+    parser = build_parser()
+    args = parser.parse_args(argv)
+    if not args.command:
+        parser.print_help()
+        return 2
+    try:
+        return COMMANDS[args.command][0](args)
+    except UsageError as exc:
+        sys.stderr.write(f"nexus: {exc.cause}\n")
+        return 2
+    except NexusError as exc:
+        sys.stderr.write(f"nexus: {exc.message()}\n")
+        return 1
+    except KeyboardInterrupt:
+        return 130
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())

@@ -1,0 +1,67 @@
+"""``nexus golden``: re-execute notebooks in place so the outputs they store are current.
+
+nbval then proves in CI that a fresh run reproduces exactly these outputs. Only ``notebooks/`` and
+``solutions/`` store outputs; ``exercises/`` are generated without them.
+"""
+
+from __future__ import annotations
+
+import time
+from collections.abc import Iterable
+from pathlib import Path
+
+from nexus.paths import REPO_ROOT
+
+DEFAULT_FOLDERS = ("notebooks", "solutions")
+
+
+def notebooks_in(paths: Iterable[str]) -> list[Path]:
+    """The ``.ipynb`` files named by ``paths`` (files or folders), sorted."""
+    found: list[Path] = []
+    for raw in paths:
+        path = Path(raw)
+        if not path.is_absolute():
+            path = (Path.cwd() / path) if path.exists() else REPO_ROOT / path
+        if path.is_dir():
+            found.extend(p for p in sorted(path.glob("*.ipynb")))
+        elif path.suffix == ".ipynb" and path.exists():
+            found.append(path)
+        else:
+            from nexus.errors import UsageError
+
+            raise UsageError(f"no notebook at '{raw}'")
+    return found
+
+
+def execute_in_place(path: Path, *, timeout: int = 300) -> float:
+    """Run every cell of ``path`` in a fresh kernel and save the outputs; returns seconds taken."""
+    import nbformat
+    from nbclient import NotebookClient
+
+    notebook = nbformat.read(path, as_version=4)
+    began = time.perf_counter()
+    client = NotebookClient(
+        notebook, timeout=timeout, startup_timeout=120, kernel_name="python3",
+        record_timing=False, resources={"metadata": {"path": str(path.parent)}},
+    )
+    client.execute()
+    nbformat.write(notebook, path)
+    return time.perf_counter() - began
+
+
+def run(paths: Iterable[str], *, timeout: int = 300) -> int:
+    """Re-execute the given notebooks (default: notebooks/ and solutions/); 1 if one failed."""
+    from nbclient.exceptions import CellExecutionError
+
+    targets = notebooks_in(list(paths) or [f for f in DEFAULT_FOLDERS if (REPO_ROOT / f).exists()])
+    failed = 0
+    for path in targets:
+        name = path.relative_to(REPO_ROOT) if path.is_relative_to(REPO_ROOT) else path
+        try:
+            seconds = execute_in_place(path, timeout=timeout)
+        except CellExecutionError as exc:
+            failed += 1
+            print(f"✗ {name}: a cell failed; outputs not saved\n{str(exc)[-1500:]}")
+            continue
+        print(f"✓ {name} ({seconds:.1f} s)")
+    return 1 if failed else 0

@@ -1,0 +1,233 @@
+"""PostgreSQL: a real PostgreSQL 16 from the ``pgserver`` wheel, or the learner's ``DATABASE_URL``.
+
+The embedded server keeps its data in ``.nexus/postgres/data``, listens on 127.0.0.1 only (a free
+port, reused across restarts) and trusts local connections as user ``postgres``. ``fsync`` is off:
+data survives a crashed or killed server (the operating system still holds it), not a power cut,
+which is the right trade for a course database.
+"""
+
+from __future__ import annotations
+
+import os
+import subprocess
+import warnings
+from pathlib import Path
+from urllib.parse import urlsplit, urlunsplit
+
+from nexus.errors import NexusError
+from nexus.services.base import (
+    HOST,
+    Service,
+    ServiceStatus,
+    choose_port,
+    log_tail,
+    pid_alive,
+    port_answers,
+    start_lock,
+    wait_until,
+)
+
+#: The database the sample project uses outside notebooks (``manage.py runserver``).
+DEFAULT_DATABASE = "nexus"
+SYSTEM_USER = "pgserver"  # pgserver's convention: PostgreSQL refuses to run as root
+
+
+def with_database(url: str, database: str) -> str:
+    """The same server URL pointing at another database."""
+    parts = urlsplit(url)
+    return urlunsplit((parts.scheme, parts.netloc, "/" + database, parts.query, parts.fragment))
+
+
+def display_address(url: str) -> str:
+    """``host:port/db`` from a URL, without user or password."""
+    parts = urlsplit(url)
+    host = parts.hostname or "localhost"
+    port = parts.port or 5432
+    return f"{host}:{port}{parts.path}"
+
+
+class Postgres(Service):
+    name = "postgres"
+    env_var = "DATABASE_URL"
+    summary = "PostgreSQL 16 (pgserver) — the database"
+
+    @property
+    def data_dir(self) -> Path:
+        return self.home / "data"
+
+    @property
+    def log_file(self) -> Path:
+        return self.home / "postgres.log"
+
+    # --- binaries and the system user ------------------------------------------------------
+    def _bin(self, program: str) -> Path:
+        try:
+            with warnings.catch_warnings():  # platformdirs warns when XDG_RUNTIME_DIR is unset
+                warnings.simplefilter("ignore")
+                from pgserver._commands import POSTGRES_BIN_PATH
+        except ImportError:
+            raise NexusError(
+                self.name,
+                "the pgserver package is not installed, so there is no PostgreSQL binary",
+                "run `make install` (or `pip install -e .`) in the repository",
+            ) from None
+        path = Path(POSTGRES_BIN_PATH) / program
+        if not path.exists():
+            raise NexusError(
+                self.name, f"{path} is missing from the pgserver package",
+                "reinstall it: `.venv/bin/pip install --force-reinstall pgserver`",
+            )
+        return path
+
+    def _run_as(self) -> dict:
+        """As root, PostgreSQL must run as an unprivileged user: create it and open the paths."""
+        if os.geteuid() != 0:
+            return {}
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore")
+            from pgserver.utils import (
+                ensure_folder_permissions,
+                ensure_prefix_permissions,
+                ensure_user_exists,
+            )
+
+        entry = ensure_user_exists(SYSTEM_USER)
+        bin_dir = self._bin("postgres").parent
+        ensure_prefix_permissions(self.data_dir)
+        ensure_prefix_permissions(bin_dir)
+        ensure_folder_permissions(bin_dir, 0o055)
+        ensure_folder_permissions(bin_dir.parent / "lib", 0o044)
+        for path in (self.data_dir, self.log_file):
+            os.chown(path, entry.pw_uid, entry.pw_gid)
+        return {"user": SYSTEM_USER}
+
+    def _run(self, program: str, *args: str, timeout: float = 60) -> subprocess.CompletedProcess:
+        return subprocess.run(
+            [str(self._bin(program)), *args],
+            capture_output=True, text=True, timeout=timeout, check=False, **self._run_as(),
+        )
+
+    # --- lifecycle -------------------------------------------------------------------------
+    def _postmaster(self) -> tuple[int | None, int | None]:
+        """(pid, port) from ``postmaster.pid``, or (None, None)."""
+        try:
+            lines = (self.data_dir / "postmaster.pid").read_text().splitlines()
+            return int(lines[0]), int(lines[3])
+        except (FileNotFoundError, ValueError, IndexError):
+            return None, None
+
+    def running_port(self) -> int | None:
+        """The port of our running server, or ``None`` if it is down."""
+        pid, port = self._postmaster()
+        if pid_alive(pid) and port and port_answers(port):
+            return port
+        return None
+
+    def _clear_stale_lock(self) -> None:
+        """A ``kill -9`` or reboot leaves ``postmaster.pid``; drop it if its pid is not ours."""
+        pid, _ = self._postmaster()
+        if pid is None:
+            return
+        if pid_alive(pid):
+            try:
+                cmdline = Path(f"/proc/{pid}/cmdline").read_bytes()
+            except OSError:
+                return
+            if b"postgres" in cmdline:
+                # Still shutting down (or orphaned children): give it a moment.
+                wait_until(lambda: not pid_alive(pid), 10)
+                return
+        (self.data_dir / "postmaster.pid").unlink(missing_ok=True)
+
+    def start(self) -> None:
+        if self.profile == "external":
+            return
+        with start_lock(self):
+            if self.running_port():
+                return
+            self.data_dir.mkdir(parents=True, exist_ok=True)
+            self.log_file.touch()
+            if not (self.data_dir / "PG_VERSION").exists():
+                done = self._run(
+                    "initdb", "-D", str(self.data_dir), "-U", "postgres", "--auth=trust",
+                    "--encoding=UTF8", "--locale=C",
+                )
+                if done.returncode != 0:
+                    raise NexusError(
+                        self.name, f"initdb failed: {done.stderr.strip()[-400:]}",
+                        f"remove {self.data_dir} and run `nexus up` again",
+                    )
+            self._clear_stale_lock()
+            port = choose_port(self, "NEXUS_POSTGRES_PORT")
+            options = f"-h {HOST} -p {port} -k '' -c fsync=off -c full_page_writes=off"
+            last = None
+            for _attempt in range(3):  # orphaned backends of a killed server need a moment to exit
+                last = self._run(
+                    "pg_ctl", "-D", str(self.data_dir), "-l", str(self.log_file), "-w", "-t", "30",
+                    "-o", options, "start",
+                )
+                if last.returncode == 0 and self.running_port():
+                    break
+                wait_until(lambda: False, 1.0)
+            else:
+                raise NexusError(
+                    self.name,
+                    f"the server did not start on {HOST}:{port}; its log says:\n    "
+                    + log_tail(self.log_file),
+                    f"read {self.log_file}; `nexus down` then `nexus up` retries; removing "
+                    f"{self.data_dir} starts from an empty database",
+                )
+            self.write_record(port=port)
+        self._ensure_database(DEFAULT_DATABASE)
+
+    def stop(self) -> None:
+        if self.profile == "external" or not self.running_port():
+            return
+        self._run("pg_ctl", "-D", str(self.data_dir), "-m", "fast", "-w", "stop")
+
+    # --- addresses ---------------------------------------------------------------------------
+    def server_url(self, database: str = DEFAULT_DATABASE) -> str:
+        """URL of ``database`` on the server in use (embedded or external)."""
+        if self.external_url:
+            return with_database(self.external_url, database)
+        port = self.running_port() or self.read_record().get("port")
+        if not port:
+            raise NexusError(self.name, "the embedded server has never started", "run `nexus up`")
+        return f"postgres://postgres@{HOST}:{port}/{database}"
+
+    def environment(self) -> dict[str, str]:
+        return {"DATABASE_URL": self.server_url(DEFAULT_DATABASE)}
+
+    def connect(self, database: str = "postgres"):
+        """An autocommit psycopg connection to ``database`` (the maintenance db by default)."""
+        import psycopg
+
+        return psycopg.connect(self.server_url(database), autocommit=True, connect_timeout=5)
+
+    def _ensure_database(self, database: str) -> None:
+        with self.connect() as conn:
+            exists = conn.execute("SELECT 1 FROM pg_database WHERE datname = %s", [database])
+            if not exists.fetchone():
+                conn.execute(f'CREATE DATABASE "{database}"')
+
+    def status(self) -> ServiceStatus:
+        import psycopg
+
+        if self.profile == "embedded" and not self.running_port():
+            port = self.read_record().get("port")
+            address = f"{HOST}:{port}" if port else "-"
+            return ServiceStatus(self.name, "embedded", address, "-", False, "not running")
+        url = self.server_url("postgres")
+        try:
+            with psycopg.connect(url, connect_timeout=3) as conn:
+                version = conn.execute("SHOW server_version").fetchone()[0]
+        except psycopg.Error as exc:
+            detail = str(exc).strip().splitlines()[0] if str(exc).strip() else type(exc).__name__
+            return ServiceStatus(self.name, self.profile, display_address(url), "-", False, detail)
+        return ServiceStatus(
+            self.name, self.profile, display_address(self.server_url()),
+            f"PostgreSQL {version.split()[0]}", True,
+        )
+
+
+SERVICE = Postgres()

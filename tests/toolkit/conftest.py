@@ -1,0 +1,41 @@
+"""Fixtures for the toolkit's own tests: an isolated ``.nexus`` with its own embedded servers."""
+
+from __future__ import annotations
+
+import os
+import subprocess
+import sys
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+
+from nexus.paths import REPO_ROOT
+
+SERVICE_VARS = ("DATABASE_URL", "REDIS_URL", "CELERY_BROKER_URL", "CELERY_RESULT_BACKEND",
+                "NEXUS_MANAGED_VARS", "NEXUS_POSTGRES_PORT", "NEXUS_REDIS_PORT", "NEXUS_SMTP_PORT")
+
+
+def run_nexus(*args: str, env: dict[str, str], timeout: float = 120) -> subprocess.CompletedProcess:
+    """Run the ``nexus`` command as a learner would, capturing its output."""
+    return subprocess.run(
+        [sys.executable, "-m", "nexus.cli", *args], cwd=REPO_ROOT, env=env,
+        capture_output=True, text=True, timeout=timeout, check=False,
+    )
+
+
+@pytest.fixture
+def embedded_env(tmp_path: Path) -> dict[str, str]:
+    """Environment of a learner with no external services and a private ``NEXUS_HOME``."""
+    env = {k: v for k, v in os.environ.items() if k not in SERVICE_VARS}
+    env["NEXUS_HOME"] = str(tmp_path / "nexus-home")
+    return env
+
+
+@pytest.fixture
+def isolated_services(embedded_env: dict[str, str]) -> Iterator[dict[str, str]]:
+    """Embedded services started in a private ``NEXUS_HOME``, stopped afterwards."""
+    done = run_nexus("up", env=embedded_env)
+    assert done.returncode == 0, done.stderr
+    yield embedded_env
+    run_nexus("down", env=embedded_env)

