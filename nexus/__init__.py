@@ -11,6 +11,15 @@ Then ``nexus.mailbox()`` reads the mail the project sent, and ``nexus.services``
 from __future__ import annotations
 
 from nexus.bootstrap import start
+from nexus.display import tree
 from nexus.mail import mailbox
 
-__all__ = ["mailbox", "start"]
+__all__ = ["mailbox", "start", "status", "tree"]
+
+
+def status() -> None:
+    """Print the services table: service, profile, address, server version, up/down."""
+    from nexus import services
+    from nexus.cli import status_table
+
+    print(status_table(services.status()))
