@@ -20,11 +20,12 @@ def tree(path: str | Path = "sample_project", *, depth: int = 2) -> None:
     print(f"{root.name}/")
 
     def walk(folder: Path, prefix: str, level: int) -> None:
-        entries = [p for p in folder.iterdir() if p.name not in SKIP and not p.name.endswith(".pyc")]
+        entries = [p for p in folder.iterdir() if p.name not in SKIP and p.suffix != ".pyc"]
         entries.sort(key=lambda p: (p.is_file(), p.name))
         for index, entry in enumerate(entries):
             last = index == len(entries) - 1
-            print(f"{prefix}{'└── ' if last else '├── '}{entry.name}{'/' if entry.is_dir() else ''}")
+            branch = "└── " if last else "├── "
+            print(f"{prefix}{branch}{entry.name}{'/' if entry.is_dir() else ''}")
             if entry.is_dir() and level < depth:
                 walk(entry, prefix + ("    " if last else "│   "), level + 1)
 
