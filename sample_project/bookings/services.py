@@ -1,0 +1,82 @@
+"""Writes for bookings (HackSoft style: every state change goes through a service)."""
+
+from datetime import date
+
+from django.core.exceptions import ValidationError
+from django.db import IntegrityError, transaction
+from django.utils import timezone
+
+from accounts.models import User
+from bookings.models import Booking, BookingStatus
+from listings.models import Listing
+
+OVERLAP_CONSTRAINT = "booking_no_overlap_active"
+
+
+class BookingOverlapError(ValidationError):
+    """The listing already has an active booking for some of the requested nights."""
+
+
+def booking_create(
+    *,
+    listing: Listing,
+    guest: User,
+    check_in: date,
+    check_out: date,
+    guests: int,
+) -> Booking:
+    """Book ``listing`` for ``guest`` from ``check_in`` to ``check_out``; status pending.
+
+    The price is fixed now: nights × the listing's current nightly rate. Raises
+    ``ValidationError`` for bad input and ``BookingOverlapError`` (a ValidationError)
+    when the dates collide with another pending or confirmed booking.
+    """
+    errors: dict[str, str] = {}
+    if check_out <= check_in:
+        errors["check_out"] = "Check-out must be after check-in."
+    if check_in < timezone.localdate():
+        errors["check_in"] = "Check-in cannot be in the past."
+    if guests < 1:
+        errors["guests"] = "A booking needs at least one guest."
+    elif guests > listing.max_guests:
+        errors["guests"] = f"This listing accepts at most {listing.max_guests} guests."
+    if not listing.is_active:
+        errors["listing"] = "This listing is not taking bookings."
+    if errors:
+        raise ValidationError(errors)
+
+    nights = (check_out - check_in).days
+    booking = Booking(
+        listing=listing,
+        guest=guest,
+        check_in=check_in,
+        check_out=check_out,
+        guests=guests,
+        total_price=listing.price_per_night * nights,
+        status=BookingStatus.PENDING,
+    )
+    # No "is it free?" query first: two requests could both see the dates free and both
+    # insert. The exclusion constraint decides, atomically; we translate its refusal.
+    # The savepoint keeps a caller's surrounding transaction usable after the error.
+    try:
+        with transaction.atomic():
+            # Queue concurrent bookings of the same listing behind its row lock. Without
+            # it, two conflicting inserts can wait on each other inside the exclusion
+            # check: PostgreSQL reports a deadlock after a second and aborts one of them
+            # (found by test_concurrent_requests_for_the_same_nights_book_once).
+            # NO KEY UPDATE still lets other rows reference the listing meanwhile.
+            Listing.objects.select_for_update(no_key=True).only("pk").get(pk=listing.pk)
+            booking.save()
+    except IntegrityError as exc:
+        if _violated_constraint(exc) == OVERLAP_CONSTRAINT:
+            raise BookingOverlapError(
+                "The listing is already booked for some of these dates.", code="overlap"
+            ) from exc
+        raise
+    return booking
+
+
+def _violated_constraint(exc: IntegrityError) -> str | None:
+    """Name of the constraint PostgreSQL reported, from psycopg's diagnostics."""
+    diag = getattr(exc.__cause__, "diag", None)
+    return getattr(diag, "constraint_name", None)

@@ -1,0 +1,1 @@
+"""Project package: settings, root URLconf and the WSGI/ASGI entry points."""

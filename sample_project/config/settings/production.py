@@ -1,0 +1,59 @@
+"""Settings for deployment: secrets required, HTTPS enforced, static files via WhiteNoise.
+
+Verify a configuration with ``python manage.py check --deploy``.
+"""
+
+from .base import *  # noqa: F403
+from .base import DATABASES, LOGGING, env
+
+# GENERAL
+# ------------------------------------------------------------------------------
+# No default on purpose: without DJANGO_SECRET_KEY the process refuses to start
+# (ImproperlyConfigured naming the variable) instead of running with a guessable key.
+SECRET_KEY = env("DJANGO_SECRET_KEY")
+# No default either: Django must know which Host headers are really ours.
+ALLOWED_HOSTS = env.list("DJANGO_ALLOWED_HOSTS")
+# Origins (scheme + host) allowed to send unsafe requests, e.g. https://stays.example.com
+CSRF_TRUSTED_ORIGINS = env.list("DJANGO_CSRF_TRUSTED_ORIGINS", default=[])
+
+# DATABASES
+# ------------------------------------------------------------------------------
+# Keep connections for a minute instead of opening one per request, and check them
+# before reuse so a restarted database doesn't surface as an error on the next request.
+DATABASES["default"]["CONN_MAX_AGE"] = env.int("CONN_MAX_AGE", default=60)
+DATABASES["default"]["CONN_HEALTH_CHECKS"] = True
+
+# SECURITY
+# ------------------------------------------------------------------------------
+# https://docs.djangoproject.com/en/5.2/howto/deployment/checklist/
+# TLS ends at the proxy (load balancer, nginx); it tells us the original scheme in this
+# header. Only trust it behind a proxy that sets (and strips) it.
+SECURE_PROXY_SSL_HEADER = ("HTTP_X_FORWARDED_PROTO", "https")
+SECURE_SSL_REDIRECT = env.bool("DJANGO_SECURE_SSL_REDIRECT", default=True)
+SESSION_COOKIE_SECURE = True
+# The __Secure- prefix makes browsers refuse the cookie over plain HTTP.
+SESSION_COOKIE_NAME = "__Secure-sessionid"
+CSRF_COOKIE_SECURE = True
+CSRF_COOKIE_NAME = "__Secure-csrftoken"
+# https://docs.djangoproject.com/en/5.2/ref/middleware/#http-strict-transport-security
+# Start small (60 s) and raise to a year (31536000) once HTTPS is known to work
+# everywhere: browsers remember HSTS and won't let users reach an HTTP-only site.
+SECURE_HSTS_SECONDS = env.int("DJANGO_SECURE_HSTS_SECONDS", default=60)
+SECURE_HSTS_INCLUDE_SUBDOMAINS = env.bool("DJANGO_SECURE_HSTS_INCLUDE_SUBDOMAINS", default=True)
+SECURE_HSTS_PRELOAD = env.bool("DJANGO_SECURE_HSTS_PRELOAD", default=True)
+SECURE_CONTENT_TYPE_NOSNIFF = True
+
+# STATIC
+# ------------------------------------------------------------------------------
+# Hashed, compressed file names: browsers may cache them forever, and a deploy changes
+# the names. Needs `manage.py collectstatic` at build time.
+STORAGES = {
+    "default": {"BACKEND": "django.core.files.storage.FileSystemStorage"},
+    "staticfiles": {"BACKEND": "whitenoise.storage.CompressedManifestStaticFilesStorage"},
+}
+
+# LOGGING
+# ------------------------------------------------------------------------------
+# Same stdout handler as base; production logs INFO by default and also records
+# security events (DisallowedHost, suspicious operations) through the root logger.
+LOGGING["root"]["level"] = env("DJANGO_LOG_LEVEL", default="INFO")

@@ -1,0 +1,44 @@
+"""Settings for pytest (``DJANGO_SETTINGS_MODULE=config.settings.test``).
+
+Same real services as local — PostgreSQL, Redis, SMTP — with the slow or leaky parts
+changed: a fast password hasher and a cache key prefix that is new on every run.
+"""
+
+import uuid
+
+from .base import *  # noqa: F403
+from .base import CACHE_KEY_PREFIX, CACHES, env
+
+# GENERAL
+# ------------------------------------------------------------------------------
+DEBUG = False
+SECRET_KEY = env(
+    "DJANGO_SECRET_KEY",
+    default="django-insecure-test-only-5e0d2c9b8a7f4e3d2c1b0a9f8e7d6c5b",
+)
+ALLOWED_HOSTS = ["localhost", "127.0.0.1", "testserver"]
+
+# PASSWORDS
+# ------------------------------------------------------------------------------
+# Hashing is deliberately slow in production; tests create many users and need no
+# protection, so a fast hasher saves seconds per run.
+PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
+
+# CACHES
+# ------------------------------------------------------------------------------
+# A fresh prefix per test run: keys left in Redis by an earlier (or crashed) run are
+# invisible to this one, so a test can never pass because of a stale entry.
+CACHES["default"]["KEY_PREFIX"] = f"{CACHE_KEY_PREFIX}-test-{uuid.uuid4().hex[:12]}"
+
+# EMAIL
+# ------------------------------------------------------------------------------
+# EMAIL_BACKEND stays SMTP here; note that Django's test runner (which pytest-django
+# uses) swaps it for the in-memory backend during tests, so mail lands in
+# ``django.core.mail.outbox`` (pytest-django's ``mailoutbox`` fixture).
+
+# STATIC
+# ------------------------------------------------------------------------------
+# No collectstatic before tests: let WhiteNoise find files in the apps (as in
+# development), so a test can fetch e.g. the Swagger UI bundle the docs page loads.
+WHITENOISE_USE_FINDERS = True
+WHITENOISE_AUTOREFRESH = True
