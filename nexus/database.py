@@ -14,6 +14,7 @@ import re
 import subprocess
 import sys
 
+from nexus import services
 from nexus.errors import NexusError
 from nexus.paths import SAMPLE_PROJECT
 from nexus.services.postgres import SERVICE as POSTGRES
@@ -47,7 +48,7 @@ def database_name(key: str) -> str:
 
 
 def _manage(database: str, *args: str) -> None:
-    env = os.environ.copy()
+    env = os.environ | services.environment()
     env.update({
         "DATABASE_URL": POSTGRES.server_url(database),
         "DJANGO_SETTINGS_MODULE": "config.settings.local",

@@ -178,3 +178,20 @@ def test_mail_sent_over_smtp_is_read_back_with_mailbox():
     assert received[0].subject == "Your stay in Bahir Dar is confirmed"
     assert received[0].sender == "bookings@nexus.example"
     assert received[0].body.strip() == "See you on the lake shore."
+
+
+def test_prepare_and_env_work_from_a_plain_terminal(isolated_services):
+    """No service variables in the shell: the command finds the embedded services itself."""
+    env = isolated_services
+    first = run_nexus("prepare", env=env)
+    assert first.returncode == 0, first.stderr
+    assert first.stdout.startswith("course template database built")
+    again = run_nexus("prepare", env=env)
+    assert again.stdout.startswith("course template database is current")
+
+    exports = run_nexus("env", env=env).stdout.splitlines()
+    names = {line.split("=", 1)[0].removeprefix("export ") for line in exports}
+    assert {"DATABASE_URL", "REDIS_URL", "CELERY_BROKER_URL", "EMAIL_HOST", "EMAIL_PORT",
+            "DJANGO_SETTINGS_MODULE"} <= names
+    port = records(env)["postgres"]["port"]
+    assert f"export DATABASE_URL='postgres://postgres@127.0.0.1:{port}/nexus'" in exports
