@@ -9,7 +9,7 @@ NBVAL  := --nbval --nbval-current-env --nbval-sanitize-with tests/nbval-sanitize
 NOTEBOOK_DIRS := $(wildcard notebooks solutions)
 
 .DEFAULT_GOAL := help
-.PHONY: help install course test test-fast lint services down status prepare golden clean
+.PHONY: help install course test test-fast lint services down status prepare golden clean exercises
 
 help:  ## list the targets
 	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  make %-10s %s\n", $$1, $$2}'
@@ -51,6 +51,9 @@ prepare: install  ## build the course template database if out of date
 
 golden: install  ## re-execute notebooks/ and solutions/ in place (refresh stored outputs)
 	$(BIN)/nexus golden $(NOTEBOOK_DIRS)
+
+exercises: install  ## regenerate exercises/ from solutions/ (stubs, no outputs)
+	$(BIN)/nexus exercises
 
 clean:  ## stop services and delete .nexus/ (all course data) and build/
 	-$(BIN)/nexus down

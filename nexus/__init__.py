@@ -12,9 +12,10 @@ from __future__ import annotations
 
 from nexus.bootstrap import start
 from nexus.display import tree
+from nexus.exercises import check
 from nexus.mail import mailbox
 
-__all__ = ["mailbox", "start", "status", "tree"]
+__all__ = ["check", "mailbox", "start", "status", "tree"]
 
 
 def status() -> None:

@@ -11,6 +11,7 @@ from nexus.paths import SAMPLE_PROJECT
 from nexus.services.postgres import SERVICE as POSTGRES
 
 SETTINGS = "config.settings.local"
+DATABASE_SUFFIX_VAR = "NEXUS_DATABASE_SUFFIX"
 
 
 def _close_django_connections() -> str | None:
@@ -29,8 +30,11 @@ def start(lesson: str, *, quiet: bool = False) -> None:
     """Get a notebook ready: services up, its own fresh database, Django set up.
 
     Safe to call again: re-running a notebook from the top starts from the same data.
+    ``NEXUS_DATABASE_SUFFIX`` (set by ``nexus check``) gives a headless run its own database, so
+    it never drops the one a learner's open notebook is using.
     """
-    name = database.database_name(lesson)
+    key = lesson + os.environ.get(DATABASE_SUFFIX_VAR, "")
+    name = database.database_name(key)
     django_ready = "django" in sys.modules and _close_django_connections() is not None
     if django_ready and _close_django_connections() != name:
         raise NexusError(
@@ -41,7 +45,7 @@ def start(lesson: str, *, quiet: bool = False) -> None:
     states = services.up()
     services.export_environment()
     database.ensure_template()
-    database.clone(lesson)
+    database.clone(key)
 
     os.environ["DATABASE_URL"] = POSTGRES.server_url(name)
     os.environ["DJANGO_SETTINGS_MODULE"] = SETTINGS

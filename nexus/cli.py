@@ -104,6 +104,24 @@ def cmd_golden(args: argparse.Namespace) -> int:
     return golden.run(args.paths, timeout=args.timeout)
 
 
+def cmd_exercises(args: argparse.Namespace) -> int:
+    from nexus.exercises import generator
+
+    return generator.run(check_only=args.check, force=args.force)
+
+
+def cmd_check(args: argparse.Namespace) -> int:
+    from nexus.exercises import runner
+
+    return runner.check_command(args.lesson, timeout=args.timeout)
+
+
+def cmd_progress(args: argparse.Namespace) -> int:
+    from nexus.exercises import runner
+
+    return runner.progress_command()
+
+
 COMMANDS: dict[str, tuple[Callable[[argparse.Namespace], int], str]] = {
     "up": (cmd_up, "start the embedded services (idempotent) and show them"),
     "down": (cmd_down, "stop the embedded services (their data stays)"),
@@ -112,6 +130,9 @@ COMMANDS: dict[str, tuple[Callable[[argparse.Namespace], int], str]] = {
     "prepare": (cmd_prepare, "build the migrated and seeded template database if out of date"),
     "lab": (cmd_lab, "start JupyterLab on the welcome notebook"),
     "golden": (cmd_golden, "re-execute notebooks in place so their stored outputs are current"),
+    "exercises": (cmd_exercises, "generate exercises/ from solutions/ (stubs, no outputs)"),
+    "check": (cmd_check, "run your exercises/NN_*.ipynb headless and show which exercises pass"),
+    "progress": (cmd_progress, "show the course: lessons checked, exercises passed, what's next"),
 }
 
 
@@ -130,6 +151,15 @@ def build_parser() -> argparse.ArgumentParser:
         if name == "golden":
             command.add_argument("paths", nargs="*", help="notebooks or folders "
                                  "(default: notebooks/ and solutions/)")
+            command.add_argument("--timeout", type=int, default=300, help="seconds per cell")
+        if name == "exercises":
+            command.add_argument("--check", action="store_true",
+                                 help="only report whether exercises/ is up to date "
+                                 "(exit 1 if not)")
+            command.add_argument("--force", action="store_true",
+                                 help="overwrite exercise notebooks that hold outputs (your work)")
+        if name == "check":
+            command.add_argument("lesson", help="lesson number, e.g. 01")
             command.add_argument("--timeout", type=int, default=300, help="seconds per cell")
     return parser
 

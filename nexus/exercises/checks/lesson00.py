@@ -1,0 +1,141 @@
+"""Lesson 00 — welcome: talk to the real services through Django."""
+
+from __future__ import annotations
+
+import uuid
+
+from nexus.exercises.registry import Fail, exercise, lesson
+
+LESSON = lesson("00", "Welcome: the services and the sample project")
+
+
+def _queries_during(call):
+    """Run ``call()``; return its value and the SQL Django sent meanwhile (works with DEBUG off)."""
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+
+    with CaptureQueriesContext(connection) as queries:
+        value = call()
+    return value, [q["sql"] for q in queries.captured_queries]
+
+
+@exercise("00.1", "Ask PostgreSQL its version")
+def check_postgres_version(postgres_version) -> None:
+    from django.db import connection
+
+    got, queries = _queries_during(postgres_version)
+    with connection.cursor() as cursor:
+        cursor.execute("SHOW server_version")
+        truth = cursor.fetchone()[0]
+    look = 'lesson 00, "PostgreSQL, through Django"; PostgreSQL docs: SHOW'
+    if isinstance(got, tuple | list):
+        raise Fail(
+            expected=f"a str such as {truth.split()[0]!r}", got=f"a {type(got).__name__}: {got!r}",
+            hint="fetchone() returns a row: a tuple with one value per column. Return the value, "
+                 "not the row.", look=look)
+    if not isinstance(got, str):
+        raise Fail(expected="a str, the version PostgreSQL reports",
+                   got=f"a {type(got).__name__}: {got!r}",
+                   hint="return the text PostgreSQL sends back, as a str.", look=look)
+    if not queries:
+        raise Fail(
+            expected="a query sent to PostgreSQL through django.db.connection",
+            got=f"{got!r}, but no query reached the database",
+            hint="ask the server, not a Python package or a constant: open a cursor on Django's "
+                 "connection and execute a statement that reports the version.", look=look)
+    if got.strip() != truth:
+        hint = "compare your statement with what the server reports for its version setting."
+        if got.startswith("PostgreSQL"):
+            hint = "that is the long banner of version(); PostgreSQL also reports the bare " \
+                   "version number as a run-time setting you can SHOW."
+        elif got.strip().isdigit():
+            hint = "that is server_version_num, the form made for comparing versions; return " \
+                   "the version as people write it."
+        raise Fail(expected=f"the server's version number ({truth.split()[0]!r} here)",
+                   got=repr(got[:80]), hint=hint, look=look)
+
+
+@exercise("00.3", "Count the listings in each city with one query")
+def check_listings_per_city(listings_per_city) -> None:
+    from django.db import connection
+
+    from listings.models import Listing
+
+    got, queries = _queries_during(listings_per_city)
+    with connection.cursor() as cursor:
+        cursor.execute(f"SELECT city, count(*) FROM {Listing._meta.db_table} GROUP BY city")
+        truth = dict(cursor.fetchall())
+    look = 'lesson 00, "3. The sample project"; Django docs: Aggregation, values() + annotate()'
+    example = dict(sorted(truth.items())[:2])
+    if not isinstance(got, dict):
+        hint = "a values().annotate() queryset yields one dict per city; turn those rows into " \
+               "a single dict {city: count}." if hasattr(got, "__iter__") else \
+               "return a dict that maps each city to its number of listings."
+        raise Fail(expected=f"a dict like {example} …", got=f"a {type(got).__name__}",
+                   hint=hint, look=look)
+    if len(queries) > 1:
+        raise Fail(
+            expected="one query: the database groups and counts",
+            got=f"{len(queries)} queries",
+            hint="a query per city is the N+1 pattern: let PostgreSQL do the GROUP BY with "
+                 "values('city') followed by annotate(Count(...)).", look=look)
+    if not queries:
+        raise Fail(expected="one query to the database", got="no query at all",
+                   hint="count with the ORM against the database; numbers typed in go stale "
+                        "as soon as the data changes.", look=look)
+    if set(got) != set(truth):
+        missing = sorted(set(truth) - set(got))[:3]
+        extra = sorted(set(got) - set(truth))[:3]
+        raise Fail(expected=f"one key per city that has listings ({len(truth)} cities)",
+                   got=f"{len(got)} keys" + (f"; missing {missing}" if missing else "")
+                   + (f"; unexpected {extra}" if extra else ""),
+                   hint="use the stored city value (the slug, e.g. 'addis-ababa') as the key, "
+                        "and count every listing, active or not.", look=look)
+    wrong = sorted(city for city in truth if got[city] != truth[city])
+    if wrong:
+        city = wrong[0]
+        raise Fail(
+            expected=f"{city!r}: {truth[city]} (every listing in that city)",
+            got=f"{city!r}: {got[city]!r} ({len(wrong)} of {len(truth)} cities differ)",
+            hint="count all rows of each city: no filter (is_active included), and nothing "
+                 "that joins and multiplies rows.", look=look)
+
+
+@exercise("00.2", "Send a welcome email and read it back from the SMTP sink")
+def check_welcome_round_trip(welcome_round_trip) -> None:
+    from django.core.mail import send_mail
+
+    from nexus.mail import mailbox
+
+    address = f"guest-{uuid.uuid4().hex[:8]}@nexus.example"
+    # Two older messages to the same guest, so "the newest", "the first" and "the newest before
+    # sending" are three different messages.
+    send_mail("Your booking is pending", "We will confirm it soon.", None, [address])
+    send_mail("Your booking is confirmed", "See you soon.", None, [address])
+    before = len(mailbox().to(address))
+    got = welcome_round_trip(address)
+    received = mailbox().to(address)
+    look = 'lesson 00, "SMTP, through Django\'s mail API"; Django docs: send_mail()'
+    if len(received) == before:
+        raise Fail(expected=f"a new message to {address} at the SMTP sink",
+                   got="no new message arrived",
+                   hint="send it with Django's send_mail(); the settings already point Django "
+                        "at the course's SMTP sink.",
+                   look=look)
+    newest = received[-1]
+    if newest.subject != "Welcome to Nexus Stays":
+        raise Fail(expected="the subject 'Welcome to Nexus Stays'",
+                   got=f"the sink received {newest.subject!r}",
+                   hint="check the first argument you pass to send_mail().", look=look)
+    if not hasattr(got, "subject") or not hasattr(got, "recipients"):
+        raise Fail(expected="the message as the sink stored it (an item of nexus.mailbox())",
+                   got=f"a {type(got).__name__}: {got!r}"[:120],
+                   hint="read it back: nexus.mailbox() lists what the sink received.", look=look)
+    if getattr(got, "path", None) != newest.path:
+        hint = "you returned an older message: the newest is the one you just sent."
+        if getattr(got, "path", None) == received[0].path:
+            hint = "you returned the oldest message: the mailbox lists messages oldest first."
+        elif getattr(got, "path", None) == received[-2].path:
+            hint = "nexus.mailbox() is a snapshot taken when you call it: call it after sending."
+        raise Fail(expected="the newest message to the guest",
+                   got=f"{got.subject!r} (an older one)", hint=hint, look=look)

@@ -1,0 +1,120 @@
+"""Proof 4 and the harness: wrong answers fail with the hint meant for them, solutions pass.
+
+The wrong answers live in ``wrong_answers.py``; ``probe.py`` runs them in a fresh process (its own
+``nexus.start``, as a notebook kernel would), together with the functions solved in ``solutions/``.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import subprocess
+import sys
+from functools import cache
+from pathlib import Path
+
+import pytest
+
+from nexus.exercises import check, progress, registry
+from nexus.exercises.harness import run_check
+from nexus.paths import REPO_ROOT
+from tests.exercises.wrong_answers import WRONG_ANSWERS
+
+PROBE = Path(__file__).with_name("probe.py")
+
+
+@cache
+def probe(lesson: str, progress_path: str) -> dict:
+    done = subprocess.run([sys.executable, str(PROBE), lesson], cwd=REPO_ROOT, timeout=300,
+                          capture_output=True, text=True, check=False,
+                          env=os.environ | {progress.PROGRESS_VAR: progress_path})
+    assert done.returncode == 0, done.stderr[-2000:]
+    return json.loads(done.stdout)
+
+
+@pytest.fixture(scope="module")
+def probe_file(tmp_path_factory) -> str:
+    return str(tmp_path_factory.mktemp("probe") / "progress.json")
+
+
+def test_every_exercise_has_wrong_answers():
+    assert sorted(WRONG_ANSWERS) == [e.id for e in registry.exercises()]
+    assert all(len(answers) >= 2 for answers in WRONG_ANSWERS.values())
+
+
+@pytest.mark.slow
+@pytest.mark.parametrize("exercise", [e.id for e in registry.exercises()])
+def test_solution_passes(exercise, probe_file):
+    result = probe(exercise[:2], probe_file)["solutions"][exercise]
+    assert result["passed"], result
+
+
+@pytest.mark.slow
+@pytest.mark.parametrize(("exercise", "index"), [
+    pytest.param(exercise, index, id=f"{exercise}-{wrong.__name__}")
+    for exercise, answers in WRONG_ANSWERS.items() for index, (wrong, _) in enumerate(answers)
+])
+def test_wrong_answer_fails_with_its_hint(exercise, index, probe_file):
+    wrong, phrase = WRONG_ANSWERS[exercise][index]
+    result = probe(exercise[:2], probe_file)["wrong"][exercise][index]
+    assert result["answer"] == wrong.__name__
+    assert not result["passed"], f"{exercise} accepted the wrong answer {wrong.__name__}"
+    assert result["status"] == "failed", result
+    assert phrase in result["hint"], f"{wrong.__name__}: {result['hint']!r}"
+
+
+# --- the harness, in this process (01.1 needs no database) ----------------------------------------
+def _stub(name, default):
+    raise NotImplementedError()
+
+
+def _crashes(name, default):
+    values = {}
+    return values[name]  # a learner's KeyError, two lines into the function
+
+
+def test_a_stub_is_reported_as_not_implemented(capsys):
+    result = check("01.1", _stub)
+    out = capsys.readouterr().out
+    assert not result and result.status == "not-implemented"
+    assert out.startswith("✗ 01.1 env_int") and "not implemented yet" in out
+    assert "Traceback" not in out
+
+
+def test_a_learners_exception_is_its_failure_with_the_line(capsys):
+    result = check("01.1", _crashes)
+    assert result.status == "error"
+    line = _crashes.__code__.co_firstlineno + 2
+    assert f"your code raised KeyError: 'NEXUS_WEB_CONCURRENCY' (line {line} of _crashes)" \
+        in capsys.readouterr().out
+
+
+def test_calling_the_function_instead_of_passing_it_is_explained():
+    result = run_check("01.1", 42)
+    assert result.status == "failed" and "without calling it" in result.hint
+
+
+def test_an_unknown_exercise_is_a_failure_not_an_exception():
+    result = run_check("42.1", _stub)
+    assert not result and "known: 00.1" in result.hint
+
+
+def test_checks_never_raise_and_record_progress(progress_file, tmp_path, monkeypatch):
+    report = tmp_path / "report.jsonl"
+    monkeypatch.setenv(progress.REPORT_VAR, str(report))
+    assert not check("01.1", _stub)
+    stored = json.loads(progress_file.read_text())["exercises"]["01.1"]
+    assert stored["passed"] is False and stored["hint"]
+    assert json.loads(report.read_text())["id"] == "01.1"
+
+
+def test_the_environment_is_restored_after_a_check():
+    before = dict(os.environ)
+    run_check("01.1", lambda name, default: default)
+    assert dict(os.environ) == before
+
+
+def test_running_the_solutions_is_not_the_learners_progress(progress_file, monkeypatch):
+    monkeypatch.chdir(REPO_ROOT / "solutions")
+    assert check("01.1", lambda name, default: default) is not None
+    assert not progress_file.exists()
