@@ -14,8 +14,9 @@ from nexus.bootstrap import start
 from nexus.display import tree
 from nexus.exercises import check
 from nexus.mail import mailbox
+from nexus.server import serve
 
-__all__ = ["check", "mailbox", "start", "status", "tree"]
+__all__ = ["check", "mailbox", "serve", "start", "status", "tree"]
 
 
 def status() -> None:

@@ -1,0 +1,37 @@
+"""``nexus.serve()``: the sample project under gunicorn, on the notebook's own database."""
+
+from __future__ import annotations
+
+import subprocess
+import sys
+
+import pytest
+
+from nexus.paths import REPO_ROOT
+from nexus.services.postgres import SERVICE as POSTGRES
+
+SCRIPT = """
+import requests, nexus
+nexus.start("toolkit-server", quiet=True)
+from listings.models import Listing
+Listing.objects.filter(pk=1).update(title="Renamed in the notebook")
+server = nexus.serve()
+assert nexus.serve() is server  # re-running the cell reuses the running server
+listings = requests.get(server.url("/api/listings/?page_size=5"), timeout=10).json()
+print(listings["count"] == Listing.objects.filter(is_active=True).count(),
+      listings["results"][0]["title"])
+docs = requests.get(server.url("/api/docs/"), timeout=10)
+print(docs.status_code, "swagger-ui" in docs.text)
+server.stop()
+print(server.process.poll() is not None)
+"""
+
+
+@pytest.mark.slow
+def test_serve_runs_gunicorn_on_the_notebook_database():
+    done = subprocess.run([sys.executable, "-c", SCRIPT], cwd=REPO_ROOT, capture_output=True,
+                          text=True, timeout=120, check=False)
+    assert done.returncode == 0, done.stderr
+    assert done.stdout.splitlines() == ["True Renamed in the notebook", "200 True", "True"]
+    with POSTGRES.connect() as conn:
+        conn.execute('DROP DATABASE IF EXISTS "nexus_nb_toolkit_server" WITH (FORCE)')
