@@ -7,12 +7,14 @@ notebook, the one ``nexus check`` runs and the one CI runs are the same function
 from __future__ import annotations
 
 import importlib
+import pkgutil
 import re
 from collections.abc import Callable
 from dataclasses import dataclass, field
 
-#: Modules in :mod:`nexus.exercises.checks` that register lessons and their exercises.
-CHECK_MODULES: tuple[str, ...] = ("lesson00", "lesson01")
+#: Modules in :mod:`nexus.exercises.checks` named ``lessonNN`` register a lesson and its
+#: exercises; a new lesson's checks are one new module there, found automatically.
+CHECK_MODULE = re.compile(r"lesson\d{2}")
 
 _ID = re.compile(r"(?P<lesson>\d{2})\.(?P<number>\d+)")
 
@@ -85,8 +87,16 @@ def exercise(exercise_id: str, title: str, *, needs_django: bool = True):
     return register
 
 
+def check_modules() -> list[str]:
+    """The ``lessonNN`` modules of :mod:`nexus.exercises.checks`, in lesson order."""
+    from nexus.exercises import checks
+
+    names = (info.name for info in pkgutil.iter_modules(checks.__path__))
+    return sorted(name for name in names if CHECK_MODULE.fullmatch(name))
+
+
 def _load() -> None:
-    for module in CHECK_MODULES:
+    for module in check_modules():
         importlib.import_module(f"nexus.exercises.checks.{module}")
 
 
