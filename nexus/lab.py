@@ -29,6 +29,8 @@ def run_lab(*, open_browser: bool = True, port: int | None = None) -> int:
         argv.append(f"--ServerApp.port={port}")
     if not open_browser:
         argv.append("--no-browser")
+    if os.geteuid() == 0:  # containers and CI machines run as root; Jupyter refuses without this
+        argv.append("--allow-root")
     print(f"\nOpening JupyterLab on {WELCOME} (Ctrl-C to stop; `nexus down` stops the services)")
     try:
         return subprocess.call(argv, env=os.environ.copy())
