@@ -31,7 +31,7 @@ def test_lab_serves_the_welcome_notebook(tmp_path):
         deadline = time.monotonic() + 60
         while token is None and time.monotonic() < deadline and lab.poll() is None:
             time.sleep(0.5)
-            found = re.search(rf"127\.0\.0\.1:{port}/lab\?token=([0-9a-f]+)", log.read_text())
+            found = re.search(rf"127\.0\.0\.1:{port}/\S*\?token=([0-9a-f]+)", log.read_text())
             token = found and found.group(1)
         assert token, f"JupyterLab did not start:\n{log.read_text()[-2000:]}"
         page = requests.get(f"http://127.0.0.1:{port}/lab/tree/notebooks/00_welcome.ipynb",
