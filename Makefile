@@ -9,7 +9,7 @@ NBVAL  := --nbval --nbval-current-env --nbval-sanitize-with tests/nbval-sanitize
 NOTEBOOK_DIRS := $(wildcard notebooks solutions)
 
 .DEFAULT_GOAL := help
-.PHONY: help install course test test-fast lint services down status prepare golden clean exercises
+.PHONY: help install course test test-fast lint services down status prepare golden run clean exercises
 
 help:  ## list the targets
 	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  make %-10s %s\n", $$1, $$2}'
@@ -54,6 +54,9 @@ golden: install  ## re-execute notebooks/ and solutions/ in place (refresh store
 
 exercises: install  ## regenerate exercises/ from solutions/ (stubs, no outputs)
 	$(BIN)/nexus exercises
+
+run: install  ## run every lesson in order into build/run/ and write report.md/.html
+	$(BIN)/nexus run
 
 clean:  ## stop services and delete .nexus/ (all course data) and build/
 	-$(BIN)/nexus down

@@ -122,6 +122,18 @@ def cmd_progress(args: argparse.Namespace) -> int:
     return runner.progress_command()
 
 
+def cmd_run(args: argparse.Namespace) -> int:
+    from nexus import course_run
+
+    results = course_run.run_course(args.paths, timeout=args.timeout)
+    report = os.path.relpath(course_run.BUILD / "report.md")
+    passed = sum(r.ok for r in results)
+    print(f"\n{passed} of {len(results)} notebooks passed · report: {report} (and .html)")
+    for failed in (r for r in results if not r.ok):
+        print(f"✗ {failed.notebook}: {failed.failure}")
+    return 0 if passed == len(results) else 1
+
+
 COMMANDS: dict[str, tuple[Callable[[argparse.Namespace], int], str]] = {
     "up": (cmd_up, "start the embedded services (idempotent) and show them"),
     "down": (cmd_down, "stop the embedded services (their data stays)"),
@@ -130,6 +142,7 @@ COMMANDS: dict[str, tuple[Callable[[argparse.Namespace], int], str]] = {
     "prepare": (cmd_prepare, "build the migrated and seeded template database if out of date"),
     "lab": (cmd_lab, "start JupyterLab on the welcome notebook"),
     "golden": (cmd_golden, "re-execute notebooks in place so their stored outputs are current"),
+    "run": (cmd_run, "run every lesson in order into build/run/ and write a report"),
     "exercises": (cmd_exercises, "generate exercises/ from solutions/ (stubs, no outputs)"),
     "check": (cmd_check, "run your exercises/NN_*.ipynb headless and show which exercises pass"),
     "progress": (cmd_progress, "show the course: lessons checked, exercises passed, what's next"),
@@ -151,6 +164,10 @@ def build_parser() -> argparse.ArgumentParser:
         if name == "golden":
             command.add_argument("paths", nargs="*", help="notebooks or folders "
                                  "(default: notebooks/ and solutions/)")
+            command.add_argument("--timeout", type=int, default=300, help="seconds per cell")
+        if name == "run":
+            command.add_argument("paths", nargs="*", help="notebooks or folders "
+                                 "(default: notebooks/)")
             command.add_argument("--timeout", type=int, default=300, help="seconds per cell")
         if name == "exercises":
             command.add_argument("--check", action="store_true",
