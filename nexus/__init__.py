@@ -11,12 +11,13 @@ Then ``nexus.mailbox()`` reads the mail the project sent, and ``nexus.services``
 from __future__ import annotations
 
 from nexus.bootstrap import start
+from nexus.diagrams import er_diagram
 from nexus.display import tree
 from nexus.exercises import check
 from nexus.mail import mailbox
 from nexus.server import serve
 
-__all__ = ["check", "mailbox", "serve", "start", "status", "tree"]
+__all__ = ["check", "er_diagram", "mailbox", "serve", "start", "status", "tree"]
 
 
 def status() -> None:

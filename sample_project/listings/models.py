@@ -32,6 +32,12 @@ class Listing(models.Model):
         settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="listings"
     )
     title = models.CharField(max_length=120)
+    # The listing's name in URLs (/stays/cosy-studio-near-bole-17/): the title made URL-safe,
+    # with the id appended so two "Cosy studio near Bole" listings never share one. Added
+    # after launch, so it is nullable for now: migration 0004 filled it for the rows that
+    # existed; making it NOT NULL is a later step, once every code path that creates a
+    # listing writes one (the expand → migrate data → contract pattern).
+    slug = models.SlugField(max_length=140, unique=True, null=True, blank=True)
     description = models.TextField(blank=True)
     city = models.CharField(max_length=32, choices=City.choices)
     address = models.CharField(max_length=255)

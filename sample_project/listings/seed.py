@@ -20,6 +20,7 @@ from decimal import Decimal
 from django.contrib.auth.hashers import make_password
 from django.db import connection, transaction
 from django.db.models import F
+from django.utils.text import slugify
 
 from accounts.models import Role, User
 from bookings.models import Booking, BookingStatus
@@ -319,7 +320,18 @@ def _create_listings(rng: random.Random, *, count: int, hosts: Sequence[User]) -
                 created_at=LISTINGS_CREATED_FROM + timedelta(hours=index),
             )
         )
-    return Listing.objects.bulk_create(rows, batch_size=BATCH_SIZE)
+    created = Listing.objects.bulk_create(rows, batch_size=BATCH_SIZE)
+    # The slug ends with the id, which PostgreSQL hands out on insert: fill it in afterwards,
+    # with the rule migration 0004 applied to the listings that existed before slugs.
+    for listing in created:
+        listing.slug = _slug(listing.title, listing.pk)
+    Listing.objects.bulk_update(created, ["slug"], batch_size=BATCH_SIZE)
+    return created
+
+
+def _slug(title: str, pk: int) -> str:
+    """A listing's URL name: the title made URL-safe, then its id (unique by construction)."""
+    return f"{slugify(title)[:120].strip('-')}-{pk}"
 
 
 def _price(rng: random.Random, price_range: tuple[int, int], bedrooms: int) -> Decimal:
