@@ -22,8 +22,10 @@ from nexus.services.postgres import SERVICE as POSTGRES
 TEMPLATE = "nexus_template"
 #: The data every lesson starts from (``manage.py seed`` arguments).
 SEED_ARGS: tuple[str, ...] = ("--listings", "200", "--seed", "42")
-#: Files whose change means the template is out of date.
-FINGERPRINT_GLOBS = ("**/migrations/*.py", "**/management/commands/*.py", "**/seed*.py")
+#: Files whose change means the template is out of date: migrations, the seed, and the
+#: settings (INSTALLED_APPS brings third-party migrations, e.g. DRF's token table).
+FINGERPRINT_GLOBS = ("**/migrations/*.py", "**/management/commands/*.py", "**/seed*.py",
+                     "config/settings/*.py")
 _LOCK_ID = 7_220_318  # pg_advisory_lock key: one template build at a time, across processes
 
 

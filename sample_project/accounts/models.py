@@ -38,3 +38,14 @@ class User(AbstractUser):
 
     def __str__(self) -> str:
         return self.username
+
+    # Properties, not fields: the role column is the single source of truth.
+    @property
+    def is_host(self) -> bool:
+        """May publish listings."""
+        return self.role == Role.HOST
+
+    @property
+    def is_admin(self) -> bool:
+        """May see and change everything in the API: role admin, or Django staff."""
+        return self.role == Role.ADMIN or self.is_staff

@@ -7,14 +7,19 @@ from django.db import IntegrityError, transaction
 from django.utils import timezone
 
 from accounts.models import User
-from bookings.models import Booking, BookingStatus
+from bookings.models import ACTIVE_STATUSES, Booking, BookingStatus
+from config.exceptions import ConflictError
 from listings.models import Listing
 
 OVERLAP_CONSTRAINT = "booking_no_overlap_active"
 
 
-class BookingOverlapError(ValidationError):
+class BookingOverlapError(ConflictError):
     """The listing already has an active booking for some of the requested nights."""
+
+
+class BookingNotCancellableError(ConflictError):
+    """Only a pending or confirmed booking can be cancelled."""
 
 
 def booking_create(
@@ -28,10 +33,15 @@ def booking_create(
     """Book ``listing`` for ``guest`` from ``check_in`` to ``check_out``; status pending.
 
     The price is fixed now: nights × the listing's current nightly rate. Raises
-    ``ValidationError`` for bad input and ``BookingOverlapError`` (a ValidationError)
-    when the dates collide with another pending or confirmed booking.
+    ``ValidationError`` for bad input (the API's 400) and ``BookingOverlapError`` (a
+    ConflictError, the API's 409) when the dates collide with another pending or
+    confirmed booking.
     """
     errors: dict[str, str] = {}
+    if listing.host_id == guest.pk:
+        # A host "booking" their own place would block real guests' dates without paying
+        # anyone; hosts close their calendar by deactivating the listing.
+        errors["listing"] = "You cannot book your own listing."
     if check_out <= check_in:
         errors["check_out"] = "Check-out must be after check-in."
     if check_in < timezone.localdate():
@@ -41,7 +51,7 @@ def booking_create(
     elif guests > listing.max_guests:
         errors["guests"] = f"This listing accepts at most {listing.max_guests} guests."
     if not listing.is_active:
-        errors["listing"] = "This listing is not taking bookings."
+        errors.setdefault("listing", "This listing is not taking bookings.")
     if errors:
         raise ValidationError(errors)
 
@@ -70,9 +80,33 @@ def booking_create(
     except IntegrityError as exc:
         if _violated_constraint(exc) == OVERLAP_CONSTRAINT:
             raise BookingOverlapError(
-                "The listing is already booked for some of these dates.", code="overlap"
+                "The listing is already booked for some of these dates.",
+                code="booking_overlap",
             ) from exc
         raise
+    return booking
+
+
+def booking_cancel(*, booking: Booking) -> Booking:
+    """Cancel ``booking``, freeing its nights; only a pending or confirmed one can be.
+
+    Raises ``BookingNotCancellableError`` (409) for a booking already cancelled or
+    completed. Who may cancel is the API's permission check (bookings.permissions);
+    this function enforces what holds for every caller: the state machine.
+    """
+    with transaction.atomic():
+        # Lock the row: a cancel racing a confirm (e.g. a payment webhook) must see the
+        # other's result, not overwrite it from a stale copy.
+        locked = Booking.objects.select_for_update().get(pk=booking.pk)
+        if locked.status not in ACTIVE_STATUSES:
+            raise BookingNotCancellableError(
+                f"Only a pending or confirmed booking can be cancelled; this one is "
+                f"{locked.status}.",
+                code="booking_not_cancellable",
+            )
+        locked.status = BookingStatus.CANCELLED
+        locked.save(update_fields=["status", "updated_at"])
+    booking.status, booking.updated_at = locked.status, locked.updated_at
     return booking
 
 

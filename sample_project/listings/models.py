@@ -6,6 +6,7 @@ from django.conf import settings
 from django.db import models
 from django.db.models import Q
 from django.utils import timezone
+from django.utils.text import slugify
 
 
 class City(models.TextChoices):
@@ -21,6 +22,11 @@ class City(models.TextChoices):
     ARBA_MINCH = "arba-minch", "Arba Minch"
     HARAR = "harar", "Harar"
     AXUM = "axum", "Axum"
+
+
+def listing_slug(title: str, pk: int) -> str:
+    """A listing's URL name: the title made URL-safe, then its id (unique by construction)."""
+    return f"{slugify(title)[:120].strip('-')}-{pk}"
 
 
 class Listing(models.Model):

@@ -20,11 +20,10 @@ from decimal import Decimal
 from django.contrib.auth.hashers import make_password
 from django.db import connection, transaction
 from django.db.models import F
-from django.utils.text import slugify
 
 from accounts.models import Role, User
 from bookings.models import Booking, BookingStatus
-from listings.models import City, Listing, Review
+from listings.models import City, Listing, Review, listing_slug
 from payments.models import Currency, Payment, PaymentStatus
 
 DEMO_PASSWORD = "nexus-demo-1234"
@@ -324,14 +323,9 @@ def _create_listings(rng: random.Random, *, count: int, hosts: Sequence[User]) -
     # The slug ends with the id, which PostgreSQL hands out on insert: fill it in afterwards,
     # with the rule migration 0004 applied to the listings that existed before slugs.
     for listing in created:
-        listing.slug = _slug(listing.title, listing.pk)
+        listing.slug = listing_slug(listing.title, listing.pk)
     Listing.objects.bulk_update(created, ["slug"], batch_size=BATCH_SIZE)
     return created
-
-
-def _slug(title: str, pk: int) -> str:
-    """A listing's URL name: the title made URL-safe, then its id (unique by construction)."""
-    return f"{slugify(title)[:120].strip('-')}-{pk}"
 
 
 def _price(rng: random.Random, price_range: tuple[int, int], bedrooms: int) -> Decimal:

@@ -1,25 +1,27 @@
 """Reads for listings (HackSoft style: querysets are built here, not in views)."""
 
-from django.db.models import Avg, Count, QuerySet
+from datetime import date
+
+from django.db.models import Avg, Count, Exists, OuterRef, Q, QuerySet
 from django.db.models.functions import Round
 
-from listings.models import Listing
+from accounts.models import User
+from bookings.models import ACTIVE_STATUSES, Booking
+from listings.models import Listing, Review
 
 
-def listing_list() -> QuerySet[Listing]:
-    """Active listings with their host and rating summary, ordered by id.
+def _with_summary(listings: QuerySet[Listing]) -> QuerySet[Listing]:
+    """Add the host and the rating summary to ``listings``, in the same single query.
 
-    Built for lists: the host comes in the same query (``select_related``) and the
-    rating is aggregated in SQL, so a page of N listings costs the same number of
-    queries as a page of one — no N+1. ``average_rating`` is None when a listing has
-    no reviews yet.
+    The host comes in the same query (``select_related``) and the rating is aggregated
+    in SQL, so a page of N listings costs the same number of queries as a page of one —
+    no N+1. ``average_rating`` is None when a listing has no reviews yet.
     """
     return (
-        Listing.objects.filter(is_active=True)
-        .select_related("host")
+        listings.select_related("host")
         # Both aggregates follow the same single join (listing → reviews), so neither is
         # inflated. Adding a second to-many join here (e.g. bookings) would multiply rows:
-        # use a Subquery for that instead.
+        # use a Subquery or Exists for that instead (see listing_list_available).
         .annotate(
             average_rating=Round(Avg("reviews__rating"), 2),
             review_count=Count("reviews"),
@@ -27,3 +29,55 @@ def listing_list() -> QuerySet[Listing]:
         # A stable order: pagination over an unordered queryset can repeat or skip rows.
         .order_by("id")
     )
+
+
+def listing_list() -> QuerySet[Listing]:
+    """Active listings — the public catalogue — with host and rating summary, by id."""
+    return _with_summary(Listing.objects.filter(is_active=True))
+
+
+def listing_list_visible_to(*, user: User) -> QuerySet[Listing]:
+    """The listings ``user`` may see: the catalogue, their own inactive ones, or all.
+
+    Anyone sees active listings; a host also sees their own inactive listings (or they
+    could never reactivate one); an admin sees every listing. Anonymous users pass
+    ``AnonymousUser``, which owns nothing.
+    """
+    if user.is_authenticated and user.is_admin:
+        return _with_summary(Listing.objects.all())
+    if user.is_authenticated:
+        return _with_summary(Listing.objects.filter(Q(is_active=True) | Q(host=user)))
+    return listing_list()
+
+
+def listing_list_available(
+    *,
+    check_in: date,
+    check_out: date,
+    listings: QuerySet[Listing] | None = None,
+) -> QuerySet[Listing]:
+    """``listings`` (default: the catalogue) free for every night in [check_in, check_out).
+
+    A listing is taken when a pending or confirmed booking overlaps the stay. Stays are
+    half-open — check-out day is not a night — so two stays overlap exactly when each
+    starts before the other ends: ``booked.check_in < check_out`` and
+    ``booked.check_out > check_in``. Back-to-back stays therefore don't collide, the
+    same rule the database's exclusion constraint applies when booking.
+
+    ``NOT EXISTS`` keeps it one query with no extra rows: a JOIN to bookings would
+    multiply each listing by its bookings and inflate the rating aggregates.
+    """
+    if listings is None:
+        listings = listing_list()
+    overlapping = Booking.objects.filter(
+        listing=OuterRef("pk"),
+        status__in=ACTIVE_STATUSES,
+        check_in__lt=check_out,
+        check_out__gt=check_in,
+    )
+    return listings.filter(~Exists(overlapping))
+
+
+def review_list(*, listing: Listing) -> QuerySet[Review]:
+    """Reviews of ``listing``, oldest first, each with its author in the same query."""
+    return Review.objects.filter(listing=listing).select_related("author").order_by("id")

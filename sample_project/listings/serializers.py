@@ -1,9 +1,18 @@
-"""How listings look in the API. Read-only for now; writes will go through services."""
+"""How listings and reviews look in the API, and what clients may send.
 
+Serializers here check *shape* — types, required fields, ranges a single value must be
+in. Business rules ("only the guest who stayed may review") live in the services, so
+they hold for every caller, not just the API. Input and output are separate
+serializers: what a client may send is not what it gets back.
+"""
+
+from drf_spectacular.types import OpenApiTypes
+from drf_spectacular.utils import extend_schema_field
 from rest_framework import serializers
 
 from accounts.models import User
-from listings.models import Listing
+from bookings.selectors import booking_list_visible_to
+from listings.models import Listing, Review
 
 
 class ListingHostSerializer(serializers.ModelSerializer):
@@ -15,10 +24,10 @@ class ListingHostSerializer(serializers.ModelSerializer):
 
 
 class ListingSerializer(serializers.ModelSerializer):
-    """A listing with its host and rating summary.
+    """A listing with its host and rating summary, as lists show it.
 
     ``average_rating`` and ``review_count`` are not model fields: they come from the
-    annotations in ``listings.selectors.listing_list``, so use that queryset.
+    annotations in ``listings.selectors``, so use a queryset from there.
     """
 
     host = ListingHostSerializer(read_only=True)
@@ -41,3 +50,76 @@ class ListingSerializer(serializers.ModelSerializer):
             "review_count",
         ]
         read_only_fields = fields
+
+
+class ListingDetailSerializer(ListingSerializer):
+    """One listing, with the longer fields a list leaves out."""
+
+    class Meta(ListingSerializer.Meta):
+        fields = [*ListingSerializer.Meta.fields, "description", "address", "is_active"]
+        read_only_fields = fields
+
+
+class ListingInputSerializer(serializers.ModelSerializer):
+    """What a host sends to create or change a listing. The host is never sent: it is you."""
+
+    # Positive, like the database's CheckConstraint: caught here, a bad value is a 400
+    # with the field's name instead of an IntegrityError.
+    price_per_night = serializers.DecimalField(
+        max_digits=10, decimal_places=2, min_value=1, help_text="ETB per night."
+    )
+    max_guests = serializers.IntegerField(min_value=1, max_value=100)
+    bedrooms = serializers.IntegerField(min_value=0, max_value=100, required=False)
+
+    class Meta:
+        model = Listing
+        fields = [
+            "title",
+            "description",
+            "city",
+            "address",
+            "price_per_night",
+            "max_guests",
+            "bedrooms",
+            "is_active",
+        ]
+
+
+class ReviewAuthorSerializer(serializers.ModelSerializer):
+    class Meta:
+        model = User
+        fields = ["id", "username"]
+
+
+class ReviewSerializer(serializers.ModelSerializer):
+    """A published review."""
+
+    author = ReviewAuthorSerializer(read_only=True)
+
+    class Meta:
+        model = Review
+        fields = ["id", "listing", "booking", "author", "rating", "comment", "created_at"]
+        read_only_fields = fields
+
+
+@extend_schema_field(OpenApiTypes.INT)  # the docs can't see a model behind get_queryset()
+class VisibleBookingField(serializers.PrimaryKeyRelatedField):
+    """A booking id, resolved among the bookings the requesting user may see.
+
+    Someone else's booking id gets the same 400 as an id that doesn't exist: the API
+    does not confirm that a booking it won't show you exists (see bookings.views).
+    """
+
+    def get_queryset(self):
+        return booking_list_visible_to(user=self.context["request"].user)
+
+
+class ReviewInputSerializer(serializers.Serializer):
+    """What a guest sends to review a stay."""
+
+    booking = VisibleBookingField(help_text="Id of your completed booking.")
+    rating = serializers.IntegerField(
+        min_value=1, max_value=5, help_text="1 (bad) to 5 (excellent)."
+    )
+    comment = serializers.CharField(required=False, allow_blank=True, max_length=5000)
+

@@ -1,11 +1,29 @@
-"""HTTP endpoints for listings: thin views over selectors."""
+"""HTTP endpoints for listings and reviews: thin views over selectors and services.
+
+Each write follows the same three steps: an input serializer checks the request's
+shape, a service applies the business rules and saves, an output serializer renders
+the result. Errors raised by services become 400/409 in config.exceptions, so no
+view catches them. (Why 404 for some objects and 403 for others: see bookings.views.)
+"""
 
 from drf_spectacular.utils import OpenApiExample, extend_schema, extend_schema_view
-from rest_framework import viewsets
-from rest_framework.permissions import AllowAny
+from rest_framework import mixins, status, viewsets
+from rest_framework.decorators import action
+from rest_framework.permissions import IsAuthenticated
+from rest_framework.response import Response
 
-from listings.selectors import listing_list
-from listings.serializers import ListingSerializer
+from config.openapi import FORBIDDEN, NOT_FOUND, UNAUTHORIZED, conflict, validation_error
+from listings.filters import ListingFilter
+from listings.permissions import IsHostOrAdminOrReadOnly, IsListingHostOrAdminOrReadOnly
+from listings.selectors import listing_list_visible_to, review_list
+from listings.serializers import (
+    ListingDetailSerializer,
+    ListingInputSerializer,
+    ListingSerializer,
+    ReviewInputSerializer,
+    ReviewSerializer,
+)
+from listings.services import listing_create, listing_delete, listing_update, review_create
 
 LISTING_EXAMPLE = OpenApiExample(
     "A listing in Addis Ababa",
@@ -22,28 +40,229 @@ LISTING_EXAMPLE = OpenApiExample(
     },
     response_only=True,
 )
+LISTING_DETAIL_EXAMPLE = OpenApiExample(
+    "One listing",
+    value={
+        **LISTING_EXAMPLE.value,
+        "description": "Bright apartment, ten minutes from the airport.",
+        "address": "House 12, Bole, Addis Ababa",
+        "is_active": True,
+    },
+    response_only=True,
+)
+LISTING_INPUT_EXAMPLE = OpenApiExample(
+    "A new listing",
+    value={
+        "title": "Lakeside room in Bahir Dar",
+        "description": "Quiet room with a view of Lake Tana.",
+        "city": "bahir-dar",
+        "address": "Kebele 4, Bahir Dar",
+        "price_per_night": "1800.00",
+        "max_guests": 2,
+        "bedrooms": 1,
+    },
+    request_only=True,
+)
+LISTING_INVALID = validation_error(
+    {"price_per_night": ["Ensure this value is greater than or equal to 1."],
+     "city": ['"paris" is not a valid choice.']}
+)  # fmt: skip
+SEARCH_INVALID = validation_error(
+    {"check_out": ["Check-out must be after check-in."], "guests": ["Enter a whole number."]},
+    description="A bad query parameter",
+)
+REVIEW_EXAMPLE = OpenApiExample(
+    "A review",
+    value={
+        "id": 3,
+        "listing": 7,
+        "booking": 41,
+        "author": {"id": 12, "username": "guest0003"},
+        "rating": 5,
+        "comment": "Spotless, and the host met us at the airport.",
+        "created_at": "2027-03-14T10:00:00+03:00",
+    },
+    response_only=True,
+)
 
 
 @extend_schema_view(
     list=extend_schema(
-        summary="List active listings",
+        summary="Search listings",
         description=(
-            "Active listings ordered by id, 20 per page. Use `page` to move through the "
-            "results and `page_size` (at most 100) to change the page length."
+            "Active listings (plus your own inactive ones if you are a host; all if admin), "
+            "20 per page; `page_size` up to 100. Filter by `city`, price, party size and "
+            "free dates (`check_in` and `check_out` together: only listings with no "
+            "pending or confirmed booking overlapping the stay)."
         ),
+        responses={200: ListingSerializer(many=True), 400: SEARCH_INVALID},
         examples=[LISTING_EXAMPLE],
     ),
     retrieve=extend_schema(
         summary="Get one listing",
-        description="One active listing by id; 404 if it does not exist or is inactive.",
-        examples=[LISTING_EXAMPLE],
+        description="404 if it doesn't exist, or is inactive and not yours.",
+        responses={200: ListingDetailSerializer, 404: NOT_FOUND},
+        examples=[LISTING_DETAIL_EXAMPLE],
+    ),
+    create=extend_schema(
+        summary="Publish a listing (hosts)",
+        description="The listing's host is you. Guests get 403, anonymous clients 401.",
+        request=ListingInputSerializer,
+        responses={
+            201: ListingDetailSerializer,
+            400: LISTING_INVALID,
+            401: UNAUTHORIZED,
+            403: FORBIDDEN,
+        },
+        examples=[LISTING_INPUT_EXAMPLE, LISTING_DETAIL_EXAMPLE],
+    ),
+    update=extend_schema(
+        summary="Replace a listing (its host or an admin)",
+        request=ListingInputSerializer,
+        responses={
+            200: ListingDetailSerializer,
+            400: LISTING_INVALID,
+            401: UNAUTHORIZED,
+            403: FORBIDDEN,
+            404: NOT_FOUND,
+        },
+        examples=[LISTING_INPUT_EXAMPLE, LISTING_DETAIL_EXAMPLE],
+    ),
+    partial_update=extend_schema(
+        summary="Change some fields of a listing (its host or an admin)",
+        description="E.g. `{\"is_active\": false}` takes it out of search results.",
+        request=ListingInputSerializer,
+        responses={
+            200: ListingDetailSerializer,
+            400: LISTING_INVALID,
+            401: UNAUTHORIZED,
+            403: FORBIDDEN,
+            404: NOT_FOUND,
+        },
+        examples=[
+            OpenApiExample("New price", value={"price_per_night": "2100.00"}, request_only=True),
+            LISTING_DETAIL_EXAMPLE,
+        ],
+    ),
+    destroy=extend_schema(
+        summary="Delete a listing that was never booked (its host or an admin)",
+        description="A listing with bookings is kept for the records: 409, deactivate it.",
+        responses={
+            204: None,
+            401: UNAUTHORIZED,
+            403: FORBIDDEN,
+            404: NOT_FOUND,
+            409: conflict(
+                {
+                    "detail": "This listing has bookings and can't be deleted; deactivate "
+                    "it instead (is_active: false).",
+                    "code": "listing_has_bookings",
+                },
+                "The listing has bookings.",
+            ),
+        },
+    ),
+    reviews=extend_schema(
+        summary="Reviews of a listing",
+        description="Public, oldest first, paginated like every list.",
+        responses={200: ReviewSerializer(many=True), 404: NOT_FOUND},
+        examples=[REVIEW_EXAMPLE],
+        # The listing's filters (city, price...) don't apply to its reviews.
+        filters=False,
     ),
 )
-class ListingViewSet(viewsets.ReadOnlyModelViewSet):
-    """Browse the catalogue of stays. Anyone may read it, signed in or not."""
+@extend_schema(tags=["listings"])
+class ListingViewSet(viewsets.ModelViewSet):
+    """Browse and search the catalogue; hosts manage their own listings."""
 
-    serializer_class = ListingSerializer
-    permission_classes = [AllowAny]
+    # Role first (anonymous → 401, guest → 403), then ownership on the object.
+    permission_classes = [IsHostOrAdminOrReadOnly, IsListingHostOrAdminOrReadOnly]
+    filterset_class = ListingFilter
 
     def get_queryset(self):
-        return listing_list()
+        return listing_list_visible_to(user=self.request.user)
+
+    def get_serializer_class(self):
+        if self.action == "list":
+            return ListingSerializer
+        if self.action == "reviews":
+            return ReviewSerializer
+        if self.action in {"create", "update", "partial_update"}:
+            return ListingInputSerializer
+        return ListingDetailSerializer
+
+    def create(self, request):
+        data = ListingInputSerializer(data=request.data)
+        data.is_valid(raise_exception=True)
+        listing = listing_create(host=request.user, **data.validated_data)
+        return Response(self._detail(listing.pk), status=status.HTTP_201_CREATED)
+
+    def update(self, request, pk=None, partial=False):
+        listing = self.get_object()  # 404 if not visible, 403 if not yours
+        data = ListingInputSerializer(listing, data=request.data, partial=partial)
+        data.is_valid(raise_exception=True)
+        listing_update(listing=listing, data=data.validated_data)
+        return Response(self._detail(listing.pk))
+
+    def partial_update(self, request, pk=None):
+        return self.update(request, pk=pk, partial=True)
+
+    def destroy(self, request, pk=None):
+        listing_delete(listing=self.get_object())
+        return Response(status=status.HTTP_204_NO_CONTENT)
+
+    @action(detail=True, methods=["get"])
+    def reviews(self, request, pk=None):
+        listing = self.get_object()
+        page = self.paginate_queryset(review_list(listing=listing))
+        return self.get_paginated_response(ReviewSerializer(page, many=True).data)
+
+    def _detail(self, listing_id: int) -> dict:
+        """The listing as GET would show it, rating summary included."""
+        listing = listing_list_visible_to(user=self.request.user).get(pk=listing_id)
+        return ListingDetailSerializer(listing).data
+
+    def filter_queryset(self, queryset):
+        # Search parameters are for the list; on /listings/<id>/ they'd turn a listing
+        # that exists into a confusing 404.
+        if self.action != "list":
+            return queryset
+        return super().filter_queryset(queryset)
+
+
+@extend_schema(tags=["reviews"])
+class ReviewViewSet(mixins.CreateModelMixin, viewsets.GenericViewSet):
+    """Write a review. Reading is per listing: GET /api/listings/<id>/reviews/."""
+
+    serializer_class = ReviewSerializer
+    permission_classes = [IsAuthenticated]
+
+    @extend_schema(
+        summary="Review a completed stay",
+        description=(
+            "Only the guest who stayed, once the booking is `completed`, once per booking. "
+            "Someone else's booking that you can see (e.g. at your listing) is a 403; one "
+            "you can't see is reported like an unknown id (400)."
+        ),
+        request=ReviewInputSerializer,
+        responses={
+            201: ReviewSerializer,
+            400: validation_error({"booking": ["This stay has already been reviewed."]}),
+            401: UNAUTHORIZED,
+            403: FORBIDDEN,
+        },
+        examples=[
+            OpenApiExample(
+                "Five stars",
+                value={"booking": 41, "rating": 5,
+                       "comment": "Spotless, and the host met us at the airport."},
+                request_only=True,
+            ),
+            REVIEW_EXAMPLE,
+        ],
+    )
+    def create(self, request):
+        data = ReviewInputSerializer(data=request.data, context=self.get_serializer_context())
+        data.is_valid(raise_exception=True)
+        review = review_create(author=request.user, **data.validated_data)
+        return Response(ReviewSerializer(review).data, status=status.HTTP_201_CREATED)

@@ -1,10 +1,76 @@
 """Fixtures shared by the sample project's tests."""
 
+from collections.abc import Callable
+
 import pytest
+import redis
+from django.conf import settings
 from rest_framework.test import APIClient
+from rest_framework_simplejwt.tokens import AccessToken
+
+from accounts.models import Role, User
+
+from .factories import HostFactory, UserFactory
+
+
+@pytest.fixture(autouse=True)
+def _forget_cached_state():
+    """Start every test with no cache entries of this run, throttle counters included.
+
+    The test settings give each run its own key prefix, so deleting by that prefix
+    touches nothing else in the shared Redis — not the course's cache, not Celery's
+    queues. (``cache.clear()`` would FLUSHDB the whole database.)
+    """
+    yield
+    config = settings.CACHES["default"]
+    client = redis.Redis.from_url(config["LOCATION"])
+    try:
+        keys = list(client.scan_iter(match=f"{config['KEY_PREFIX']}:*", count=1000))
+        if keys:
+            client.delete(*keys)
+    finally:
+        client.close()
 
 
 @pytest.fixture
 def api_client() -> APIClient:
     """An anonymous DRF test client."""
     return APIClient()
+
+
+def bearer(user: User) -> str:
+    """An ``Authorization`` header value with a fresh JWT access token for ``user``."""
+    return f"Bearer {AccessToken.for_user(user)}"
+
+
+@pytest.fixture
+def client_for() -> Callable[[User | None], APIClient]:
+    """``client_for(user)``: a client that sends a real JWT for ``user`` (None: anonymous).
+
+    A real token, not ``force_authenticate``: every request goes through the same
+    authentication classes a production client's would.
+    """
+
+    def make(user: User | None) -> APIClient:
+        client = APIClient()
+        if user is not None:
+            client.credentials(HTTP_AUTHORIZATION=bearer(user))
+        return client
+
+    return make
+
+
+@pytest.fixture
+def guest() -> User:
+    return UserFactory(username="guest")
+
+
+@pytest.fixture
+def host() -> User:
+    return HostFactory(username="host")
+
+
+@pytest.fixture
+def admin() -> User:
+    """Admin by role, not by is_staff: the API must honour the role alone."""
+    return UserFactory(username="admin", role=Role.ADMIN)

@@ -94,7 +94,7 @@ def test_overlap_raises_a_domain_error_not_an_integrity_error(listing, guest, ar
         book(listing, UserFactory(), arrival, start=2, nights=2)
 
     assert isinstance(excinfo.value, ValidationError)  # so callers can treat it as a 4xx
-    assert excinfo.value.code == "overlap"
+    assert excinfo.value.code == "booking_overlap"  # the API sends it as "code"
     # The savepoint kept the transaction usable: we can still query.
     assert Booking.objects.filter(listing=listing).count() == 1
 

@@ -5,6 +5,7 @@ django-environ (https://django-environ.readthedocs.io/). Every variable read her
 the profiles is documented in ``sample_project/.env.example``.
 """
 
+from datetime import timedelta
 from pathlib import Path
 
 import environ
@@ -71,6 +72,8 @@ DJANGO_APPS = [
 ]
 THIRD_PARTY_APPS = [
     "rest_framework",
+    # The Token table behind DRF's TokenAuthentication (one opaque token per user).
+    "rest_framework.authtoken",
     "django_filters",
     "drf_spectacular",
     # Swagger UI / ReDoc files served from our own static files: /api/docs/ works offline.
@@ -188,17 +191,62 @@ CHAPA_WEBHOOK_SECRET = env("CHAPA_WEBHOOK_SECRET", default="")
 # ------------------------------------------------------------------------------
 # https://www.django-rest-framework.org/api-guide/settings/
 REST_FRAMEWORK = {
+    # Tried in order; the first that recognises the request wins. The order matters for
+    # one more reason: an anonymous request that needs a login gets 401 (with a
+    # WWW-Authenticate header naming the first class's scheme, here Bearer) only if the
+    # first class defines such a header. SessionAuthentication defines none, so putting
+    # it first would turn every "please log in" 401 into a misleading 403.
     "DEFAULT_AUTHENTICATION_CLASSES": [
+        "rest_framework_simplejwt.authentication.JWTAuthentication",
+        "rest_framework.authentication.TokenAuthentication",
         "rest_framework.authentication.SessionAuthentication",
     ],
     # Reading is public, writing needs a login; views tighten this where they must.
     "DEFAULT_PERMISSION_CLASSES": [
         "rest_framework.permissions.IsAuthenticatedOrReadOnly",
     ],
+    # Throttling limits how fast one client can call us: it protects capacity and slows
+    # password guessing, but it is NOT a security boundary. Clients are counted by IP (or
+    # by user once logged in); an attacker with many IPs, or a botnet, gets many
+    # budgets, and counters live in a cache that may be flushed. Passwords stay safe
+    # because of slow hashing and good passwords; throttling only makes abuse costlier.
+    # Behind a proxy, set NUM_PROXIES so the client's IP is read from X-Forwarded-For
+    # instead of counting every user as the proxy's one address.
+    # https://www.django-rest-framework.org/api-guide/throttling/
+    "DEFAULT_THROTTLE_CLASSES": [
+        "rest_framework.throttling.AnonRateThrottle",
+        "rest_framework.throttling.UserRateThrottle",
+    ],
+    # Counters are kept in the default cache (Redis), so every gunicorn worker and every
+    # server shares them; a per-process memory cache would multiply each budget.
+    "DEFAULT_THROTTLE_RATES": {
+        "anon": env("THROTTLE_ANON_RATE", default="60/min"),
+        "user": env("THROTTLE_USER_RATE", default="600/min"),
+        # The endpoints that take a password (session login, token, JWT obtain).
+        "login": env("THROTTLE_LOGIN_RATE", default="5/min"),
+    },
     "DEFAULT_PAGINATION_CLASS": "config.pagination.StandardPagination",
     "PAGE_SIZE": 20,
     "DEFAULT_FILTER_BACKENDS": ["django_filters.rest_framework.DjangoFilterBackend"],
+    # Turns errors raised by services (Django ValidationError, ConflictError) into
+    # 400 and 409 responses in one place, so no view has to catch them.
+    "EXCEPTION_HANDLER": "config.exceptions.api_exception_handler",
     "DEFAULT_SCHEMA_CLASS": "drf_spectacular.openapi.AutoSchema",
+}
+
+# JSON WEB TOKENS
+# ------------------------------------------------------------------------------
+# https://django-rest-framework-simplejwt.readthedocs.io/en/latest/settings.html
+# A JWT is checked by its signature alone, with no database lookup, so it cannot be
+# revoked before it expires: keep access tokens short-lived and let clients refresh.
+SIMPLE_JWT = {
+    "ACCESS_TOKEN_LIFETIME": timedelta(minutes=env.int("JWT_ACCESS_MINUTES", default=5)),
+    "REFRESH_TOKEN_LIFETIME": timedelta(days=env.int("JWT_REFRESH_DAYS", default=1)),
+    "AUTH_HEADER_TYPES": ("Bearer",),
+    # Tokens are signed with SECRET_KEY (simplejwt's default): rotating the secret
+    # logs everyone out, which is what a leaked secret calls for.
+    # Don't write last_login on every token request: a database write per API call.
+    "UPDATE_LAST_LOGIN": False,
 }
 
 # https://drf-spectacular.readthedocs.io/en/latest/settings.html
@@ -216,6 +264,21 @@ SPECTACULAR_SETTINGS = {
     "SWAGGER_UI_DIST": "SIDECAR",
     "SWAGGER_UI_FAVICON_HREF": "SIDECAR",
     "REDOC_DIST": "SIDECAR",
+    # Group operations by the tags set on each view, in this order in Swagger UI.
+    "TAGS": [
+        {"name": "listings", "description": "Browse, search and manage places to stay."},
+        {"name": "bookings", "description": "Book a stay, see your bookings, cancel one."},
+        {"name": "reviews", "description": "Rate a completed stay."},
+        {"name": "auth", "description": "Sessions, DRF tokens and JWTs; who am I."},
+    ],
+    # Two models have a `status` field with different choices; name the enums apart.
+    "ENUM_NAME_OVERRIDES": {
+        "BookingStatusEnum": "bookings.models.BookingStatus",
+        "CityEnum": "listings.models.City",
+        "RoleEnum": "accounts.models.Role",
+    },
+    # Keep the "Authorize" dialog's token between page reloads while trying the API.
+    "SWAGGER_UI_SETTINGS": {"persistAuthorization": True},
 }
 
 # LOGGING

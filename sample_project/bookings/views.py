@@ -1,0 +1,146 @@
+"""HTTP endpoints for bookings: thin views over bookings.selectors and bookings.services.
+
+404 or 403? One rule for the whole API:
+
+* A booking you may not *see* is a **404**, exactly like an id that doesn't exist. The
+  queryset (``booking_list_visible_to``) already leaves it out, so ``get_object()``
+  finds nothing. Answering 403 instead would confirm that booking 1234 exists, and
+  let anyone count bookings by walking the ids.
+* A booking you may see but not *change* is a **403**: hiding it would be pointless,
+  you just saw it. The listing's host can read a booking at their listing, but only
+  the guest (or an admin) may cancel it — the host gets 403, someone else gets 404.
+
+Listings follow the same rule: active listings are public, so changing another host's
+listing is a 403; another host's inactive listing is invisible, so it is a 404.
+"""
+
+from drf_spectacular.utils import OpenApiExample, extend_schema, extend_schema_view
+from rest_framework import mixins, status, viewsets
+from rest_framework.decorators import action
+from rest_framework.permissions import IsAuthenticated
+from rest_framework.response import Response
+
+from bookings.permissions import IsBookingGuestOrAdmin
+from bookings.selectors import booking_list_visible_to
+from bookings.serializers import BookingInputSerializer, BookingSerializer
+from bookings.services import booking_cancel, booking_create
+from config.openapi import FORBIDDEN, NOT_FOUND, UNAUTHORIZED, conflict, validation_error
+
+BOOKING_EXAMPLE = OpenApiExample(
+    "A pending booking",
+    value={
+        "id": 41,
+        "listing": {"id": 7, "title": "Sunny 2-bedroom apartment near Bole", "city": "addis-ababa"},
+        "guest": {"id": 12, "username": "guest0003"},
+        "check_in": "2027-03-10",
+        "check_out": "2027-03-13",
+        "nights": 3,
+        "guests": 2,
+        "total_price": "12750.00",
+        "status": "pending",
+        "created_at": "2027-02-01T09:30:00+03:00",
+    },
+    response_only=True,
+)
+OVERLAP = conflict(
+    {"detail": "The listing is already booked for some of these dates.", "code": "booking_overlap"},
+    "Some of the nights are taken by a pending or confirmed booking.",
+)
+
+
+@extend_schema_view(
+    list=extend_schema(
+        summary="List the bookings you can see",
+        description=(
+            "A guest sees their own bookings; a host also sees the bookings at their "
+            "listings; an admin sees all. Ordered by id, paginated."
+        ),
+        responses={200: BookingSerializer(many=True), 401: UNAUTHORIZED},
+        examples=[BOOKING_EXAMPLE],
+    ),
+    retrieve=extend_schema(
+        summary="Get one booking",
+        description="404 for a booking you can't see, whether or not it exists.",
+        responses={200: BookingSerializer, 401: UNAUTHORIZED, 404: NOT_FOUND},
+        examples=[BOOKING_EXAMPLE],
+    ),
+)
+@extend_schema(tags=["bookings"])
+class BookingViewSet(
+    mixins.ListModelMixin,
+    mixins.RetrieveModelMixin,
+    viewsets.GenericViewSet,
+):
+    """Book stays, see your bookings, cancel one."""
+
+    serializer_class = BookingSerializer
+    permission_classes = [IsAuthenticated]
+    # Nothing to filter bookings by (yet): don't inherit the listings' filter backend.
+    filter_backends: list = []
+
+    def get_queryset(self):
+        return booking_list_visible_to(user=self.request.user)
+
+    @extend_schema(
+        summary="Book a stay",
+        description=(
+            "Books the listing for the nights from `check_in` to `check_out` (the "
+            "departure day, not a night). The booking starts `pending`; its price is fixed "
+            "now as nights × the nightly rate. Hosts can't book their own listings."
+        ),
+        request=BookingInputSerializer,
+        responses={
+            201: BookingSerializer,
+            400: validation_error({"check_out": ["Check-out must be after check-in."]}),
+            401: UNAUTHORIZED,
+            409: OVERLAP,
+        },
+        examples=[
+            OpenApiExample(
+                "Three nights for two",
+                value={"listing": 7, "check_in": "2027-03-10", "check_out": "2027-03-13",
+                       "guests": 2},
+                request_only=True,
+            ),
+            BOOKING_EXAMPLE,
+        ],
+    )
+    def create(self, request):
+        data = BookingInputSerializer(data=request.data, context=self.get_serializer_context())
+        data.is_valid(raise_exception=True)
+        booking = booking_create(guest=request.user, **data.validated_data)
+        return Response(BookingSerializer(booking).data, status=status.HTTP_201_CREATED)
+
+    @extend_schema(
+        summary="Cancel a booking",
+        description=(
+            "The guest who booked (or an admin) cancels a pending or confirmed booking, "
+            "freeing its nights. The listing's host can see the booking but gets 403; "
+            "anyone else gets 404. Cancelling twice, or a completed stay: 409."
+        ),
+        request=None,
+        responses={
+            200: BookingSerializer,
+            401: UNAUTHORIZED,
+            403: FORBIDDEN,
+            404: NOT_FOUND,
+            409: conflict(
+                {
+                    "detail": "Only a pending or confirmed booking can be cancelled; "
+                    "this one is cancelled.",
+                    "code": "booking_not_cancellable",
+                },
+                "The booking is already cancelled or completed.",
+            ),
+        },
+    )
+    @action(
+        detail=True,
+        methods=["post"],
+        permission_classes=[IsAuthenticated, IsBookingGuestOrAdmin],
+    )
+    def cancel(self, request, pk=None):
+        # get_object(): 404 if not visible, then IsBookingGuestOrAdmin: 403 if not yours.
+        booking = booking_cancel(booking=self.get_object())
+        return Response(BookingSerializer(booking).data)
+
