@@ -34,23 +34,24 @@ class Server:
     """A gunicorn process serving ``config.wsgi`` on a free loopback port."""
 
     def __init__(self, *, workers: int = 2, threads: int = 1, timeout: int = 30,
-                 settings: str | None = None) -> None:
+                 settings: str | None = None, env: dict[str, str] | None = None) -> None:
         self.port = free_port()
         self.base_url = f"http://{HOST}:{self.port}"
         self.log = state_dir() / "server" / f"gunicorn-{self.port}.log"
         self.log.parent.mkdir(parents=True, exist_ok=True)
-        env = dict(os.environ)
+        environment = dict(os.environ)
         # Only a notebook's event loop needs this; a gunicorn worker must keep Django's guard.
-        env.pop("DJANGO_ALLOW_ASYNC_UNSAFE", None)
+        environment.pop("DJANGO_ALLOW_ASYNC_UNSAFE", None)
         if settings:
-            env["DJANGO_SETTINGS_MODULE"] = settings
+            environment["DJANGO_SETTINGS_MODULE"] = settings
+        environment.update(env or {})
         argv = [
             sys.executable, "-m", "gunicorn", "config.wsgi:application",
             "--bind", f"{HOST}:{self.port}", "--workers", str(workers),
             "--threads", str(threads), "--timeout", str(timeout),
             "--chdir", str(SAMPLE_PROJECT), "--access-logfile", "-",
         ]
-        self.process = spawn_daemon(argv, self.log, env=env)
+        self.process = spawn_daemon(argv, self.log, env=environment)
         if not wait_until(lambda: self.process.poll() is None and port_answers(self.port), 30):
             self.stop()
             raise NexusError(
@@ -84,16 +85,17 @@ class Server:
 
 
 def serve(*, workers: int = 2, threads: int = 1, timeout: int = 30,
-          settings: str | None = None) -> Server:
+          settings: str | None = None, env: dict[str, str] | None = None) -> Server:
     """Start (or reuse) a gunicorn server for the sample project; stopped when Python exits.
 
-    Calling it again with the same arguments returns the running server, so re-running a cell
-    does not start a second one.
+    ``env`` adds or overrides environment variables for the server only, e.g.
+    ``{"THROTTLE_LOGIN_RATE": "3/min"}``. Calling it again with the same arguments returns the
+    running server, so re-running a cell does not start a second one.
     """
-    key = (workers, threads, timeout, settings)
+    key = (workers, threads, timeout, settings, tuple(sorted((env or {}).items())))
     running = _RUNNING.get(key)
     if running is not None and running.process.poll() is None and port_answers(running.port):
         return running
-    server = Server(workers=workers, threads=threads, timeout=timeout, settings=settings)
+    server = Server(workers=workers, threads=threads, timeout=timeout, settings=settings, env=env)
     _RUNNING[key] = server
     return server
