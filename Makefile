@@ -9,7 +9,7 @@ NBVAL  := --nbval --nbval-current-env --nbval-sanitize-with tests/nbval-sanitize
 NOTEBOOK_DIRS := $(wildcard notebooks solutions)
 
 .DEFAULT_GOAL := help
-.PHONY: help install course test test-fast lint services down status prepare golden run clean exercises
+.PHONY: help install course test test-fast lint services down status prepare golden run bench clean exercises
 
 help:  ## list the targets
 	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  make %-10s %s\n", $$1, $$2}'
@@ -35,7 +35,7 @@ test-fast: install  ## the Python tests only (no notebooks, no slow fault tests)
 	$(BIN)/python -m pytest tests -m "not slow"
 
 lint: install  ## ruff over the toolkit, the sample project and the tests
-	$(BIN)/ruff check nexus sample_project tests
+	$(BIN)/ruff check nexus sample_project tests bench
 
 services: install  ## start the embedded services
 	$(BIN)/nexus up
@@ -57,6 +57,9 @@ exercises: install  ## regenerate exercises/ from solutions/ (stubs, no outputs)
 
 run: install  ## run every lesson in order into build/run/ and write report.md/.html
 	$(BIN)/nexus run
+
+bench: install  ## measure the course on this machine and write bench/RESULTS.md
+	$(BIN)/python -m bench.run
 
 clean:  ## stop services and delete .nexus/ (all course data) and build/
 	-$(BIN)/nexus down

@@ -44,6 +44,7 @@ def run_notebook(path: Path, out_dir: Path, *, timeout: int = 300,
     from papermill.exceptions import PapermillExecutionError
 
     name = str(path.relative_to(REPO_ROOT)) if path.is_relative_to(REPO_ROOT) else path.name
+    out_dir.mkdir(parents=True, exist_ok=True)
     began = time.perf_counter()
     failure = ""
     try:

@@ -1,0 +1,256 @@
+"""Measure the course on this machine and write ``bench/RESULTS.md``.
+
+Every figure stands next to its target. Timings are medians or ratios measured in this one run,
+on loopback only, with bounded request counts. Run with ``make bench`` (about two minutes).
+"""
+
+from __future__ import annotations
+
+import platform
+import statistics
+import subprocess
+import sys
+import threading
+import time
+from collections.abc import Callable
+from dataclasses import dataclass
+from datetime import date, timedelta
+from pathlib import Path
+
+import requests
+
+import nexus
+from nexus.paths import REPO_ROOT
+
+RESULTS = Path(__file__).with_name("RESULTS.md")
+LISTINGS = 1_000
+
+
+@dataclass(frozen=True)
+class Figure:
+    """One measured number and the target it is held to."""
+
+    section: str
+    name: str
+    value: str
+    target: str
+    ok: bool
+
+
+def percentile(values: list[float], pct: float) -> float:
+    """The ``pct``-th percentile (nearest rank) of ``values``."""
+    ordered = sorted(values)
+    rank = max(0, min(len(ordered) - 1, round(pct / 100 * len(ordered) + 0.5) - 1))
+    return ordered[rank]
+
+
+def timed(call: Callable[[], object]) -> float:
+    began = time.perf_counter()
+    call()
+    return time.perf_counter() - began
+
+
+# --- ORM and API ------------------------------------------------------------------------------
+def listings_queries() -> list[Figure]:
+    """Queries per GET /api/listings/ at three page sizes, and an N+1 before/after."""
+    from django.db import connection
+    from django.test import Client
+    from django.test.utils import CaptureQueriesContext
+
+    from listings.models import Listing
+    from listings.selectors import listing_list
+
+    figures = []
+    client = Client()
+    counts = {}
+    for size in (10, 50, 100):
+        with CaptureQueriesContext(connection) as queries:
+            response = client.get(f"/api/listings/?page_size={size}", HTTP_HOST="127.0.0.1")
+        assert response.status_code == 200, response.content[:300]
+        counts[size] = len(queries)
+    constant = len(set(counts.values())) == 1
+    figures.append(Figure(
+        "API", "queries per `GET /api/listings/` at page size 10 / 50 / 100",
+        " / ".join(str(counts[s]) for s in (10, 50, 100)), "constant, ≤ 4",
+        constant and max(counts.values()) <= 4))
+
+    with CaptureQueriesContext(connection) as naive:
+        for listing in Listing.objects.order_by("id")[:100]:
+            _ = (listing.host.username, listing.reviews.count())
+    with CaptureQueriesContext(connection) as optimized:
+        for listing in listing_list()[:100]:
+            _ = (listing.host.username, listing.review_count)
+    figures.append(Figure(
+        "API", "queries for 100 listings with host and review count: naive → selector",
+        f"{len(naive)} → {len(optimized)}", "constant after optimisation (1)",
+        len(optimized) == 1))
+    return figures
+
+
+def listings_latency(server) -> list[Figure]:
+    """Median / p95 latency of GET /api/listings/ under gunicorn, 1,000 listings."""
+    session = requests.Session()
+    url = server.url("/api/listings/?page_size=20")
+    for _ in range(10):
+        session.get(url, timeout=10).raise_for_status()
+    samples = [timed(lambda: session.get(url, timeout=10).raise_for_status())
+               for _ in range(200)]
+    median, p95 = statistics.median(samples) * 1000, percentile(samples, 95) * 1000
+    return [Figure("API", f"`GET /api/listings/` latency, {LISTINGS:,} listings, gunicorn "
+                   "2 workers (median / p95)", f"{median:.1f} ms / {p95:.1f} ms",
+                   "median < 50 ms", median < 50)]
+
+
+def _tokens(server, usernames: list[str]) -> list[str]:
+    from listings.seed import DEMO_PASSWORD
+
+    tokens = []
+    for username in usernames:
+        response = requests.post(server.url("/api/auth/jwt/"), timeout=10,
+                                 json={"username": username, "password": DEMO_PASSWORD})
+        response.raise_for_status()
+        tokens.append(response.json()["access"])
+    return tokens
+
+
+def _post_all_at_once(server, jobs: list[tuple[str, dict]]) -> list[tuple[int, float]]:
+    """POST every (token, body) to /api/bookings/ from its own thread, released together."""
+    barrier = threading.Barrier(len(jobs))
+    results: list[tuple[int, float]] = [(0, 0.0)] * len(jobs)
+
+    def book(index: int, token: str, body: dict) -> None:
+        barrier.wait()
+        began = time.perf_counter()
+        response = requests.post(server.url("/api/bookings/"), json=body, timeout=30,
+                                 headers={"Authorization": f"Bearer {token}"})
+        results[index] = (response.status_code, time.perf_counter() - began)
+
+    threads = [threading.Thread(target=book, args=(i, token, body))
+               for i, (token, body) in enumerate(jobs)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join()
+    return results
+
+
+def booking_load(server) -> list[Figure]:
+    """Concurrent booking creation: a race for one stay, then load on different stays."""
+    from django.db import connection
+
+    from listings.models import Listing
+
+    guests = [f"guest{i:04d}" for i in range(1, 21)]
+    tokens = _tokens(server, guests)
+    check_in = date.today() + timedelta(days=3 * 365)
+    stay = {"check_in": check_in.isoformat(),
+            "check_out": (check_in + timedelta(days=3)).isoformat(), "guests": 1}
+    target = Listing.objects.filter(is_active=True).order_by("id").first()
+    race = _post_all_at_once(server, [(t, stay | {"listing": target.pk}) for t in tokens])
+    statuses = sorted(status for status, _ in race)
+    created = statuses.count(201)
+    conflicts = statuses.count(409)
+
+    listings = list(Listing.objects.filter(is_active=True, max_guests__gte=1)
+                    .order_by("id").values_list("pk", flat=True)[1:41])
+    spread = [(tokens[i % len(tokens)], stay | {"listing": pk}) for i, pk in enumerate(listings)]
+    began = time.perf_counter()
+    load = _post_all_at_once(server, spread)
+    elapsed = time.perf_counter() - began
+    latencies = [seconds for _, seconds in load]
+    ok = sum(1 for status, _ in load if status == 201)
+    with connection.cursor() as cursor:
+        cursor.execute("""
+            SELECT count(*) FROM bookings_booking a JOIN bookings_booking b
+              ON a.listing_id = b.listing_id AND a.id < b.id
+             AND a.status IN ('pending', 'confirmed') AND b.status IN ('pending', 'confirmed')
+             AND daterange(a.check_in, a.check_out) && daterange(b.check_in, b.check_out)""")
+        overlaps = cursor.fetchone()[0]
+    return [
+        Figure("Bookings", "20 guests book the same nights at once: created / refused (409)",
+               f"{created} / {conflicts}", "exactly 1 / 19", created == 1 and conflicts == 19),
+        Figure("Bookings", f"{len(spread)} concurrent bookings of different listings: "
+               "created, p50 / p95 latency",
+               f"{ok} created, {statistics.median(latencies) * 1000:.0f} ms / "
+               f"{percentile(latencies, 95) * 1000:.0f} ms ({len(spread) / elapsed:.0f} req/s)",
+               "all created, p95 < 2 s", ok == len(spread) and percentile(latencies, 95) < 2),
+        Figure("Bookings", "overlapping active bookings in the database afterwards",
+               str(overlaps), "0", overlaps == 0),
+    ]
+
+
+# --- the toolkit and the notebooks -----------------------------------------------------------
+def start_time() -> list[Figure]:
+    """``nexus.start`` warm, measured inside a fresh interpreter (as a kernel would)."""
+    script = ("import time; t = time.perf_counter(); import nexus; "
+              "nexus.start('bench-start', quiet=True); print(time.perf_counter() - t)")
+    samples = []
+    for _ in range(3):
+        done = subprocess.run([sys.executable, "-c", script], cwd=REPO_ROOT, check=True,
+                              capture_output=True, text=True)
+        samples.append(float(done.stdout.split()[-1]))
+    median = statistics.median(samples)
+    return [Figure("Toolkit", "`nexus.start()` warm (import + services check + fresh "
+                   "database clone + `django.setup()`), median of 3", f"{median:.2f} s",
+                   "≤ 3 s", median <= 3)]
+
+
+def notebook_times() -> list[Figure]:
+    """Each lesson executed once with papermill, as `nexus run` does."""
+    from nexus import course_run
+
+    out = REPO_ROOT / "build" / "bench"
+    figures = []
+    for path in sorted((REPO_ROOT / "notebooks").glob("*.ipynb")):
+        result = course_run.run_notebook(path, out, progress_bar=False)
+        figures.append(Figure("Notebooks", f"`{path.name}` run time", f"{result.seconds:.1f} s"
+                              + ("" if result.ok else f" (failed: {result.failure})"),
+                              "≤ 30 s", result.ok and result.seconds <= 30))
+    return figures
+
+
+def write(figures: list[Figure], seconds: float) -> None:
+    lines = [
+        "# Benchmarks", "",
+        f"Written by `make bench` (`python -m bench.run`) in {seconds:.0f} s on "
+        f"{platform.machine()}, Python {platform.python_version()}, "
+        f"{__import__('os').cpu_count()} cores. Loopback only; every number is from one run.",
+        "",
+    ]
+    section = None
+    for figure in figures:
+        if figure.section != section:
+            section = figure.section
+            lines += ["", f"## {section}", "", "| measure | result | target | met |",
+                      "| --- | --- | --- | --- |"]
+        lines.append(f"| {figure.name} | {figure.value} | {figure.target} | "
+                     f"{'✓' if figure.ok else '✗'} |")
+    RESULTS.write_text("\n".join(lines) + "\n")
+
+
+def main() -> int:
+    """Run every benchmark, write RESULTS.md; exit 1 if a target was missed."""
+    began = time.perf_counter()
+    nexus.start("bench", quiet=True)
+    from listings.seed import seed_demo_data
+
+    seed_demo_data(listings=LISTINGS, seed=42, replace=True)
+    server = nexus.serve(env={"THROTTLE_ANON_RATE": "1000000/min",
+                              "THROTTLE_USER_RATE": "1000000/min",
+                              "THROTTLE_LOGIN_RATE": "1000000/min",
+                              "CACHE_KEY_PREFIX": f"bench-{time.time_ns()}"})
+    figures: list[Figure] = []
+    steps: list[Callable[[], list[Figure]]] = [
+        start_time, listings_queries, lambda: listings_latency(server),
+        lambda: booking_load(server), notebook_times,
+    ]
+    for step in steps:
+        figures += step()
+    server.stop()
+    write(figures, time.perf_counter() - began)
+    print(RESULTS.read_text())
+    return 0 if all(f.ok for f in figures) else 1
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())
