@@ -112,6 +112,11 @@ def clone(key: str) -> str:
     """Give notebook ``key`` a fresh copy of the template; returns the database name."""
     name = database_name(key)
     with POSTGRES.connect() as conn:
-        conn.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
-        conn.execute(f'CREATE DATABASE "{name}" TEMPLATE "{TEMPLATE}"')
+        # Shared lock: many clones at once are fine, but never while the template is rebuilt.
+        conn.execute("SELECT pg_advisory_lock_shared(%s)", [_LOCK_ID])
+        try:
+            conn.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
+            conn.execute(f'CREATE DATABASE "{name}" TEMPLATE "{TEMPLATE}"')
+        finally:
+            conn.execute("SELECT pg_advisory_unlock_shared(%s)", [_LOCK_ID])
     return name
