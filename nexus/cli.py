@@ -19,7 +19,7 @@ class _Parser(argparse.ArgumentParser):
     """argparse, but a usage error is one line and exit code 2."""
 
     def error(self, message: str) -> None:  # type: ignore[override]
-        if "invalid choice" in message:
+        if "invalid choice" in message and message.startswith("argument command"):
             bad = message.split("'")[1] if "'" in message else message
             choices = ", ".join(sorted(COMMANDS))
             message = f"unknown command '{bad}' (commands: {choices}; see `nexus --help`)"
@@ -134,6 +134,31 @@ def cmd_run(args: argparse.Namespace) -> int:
     return 0 if passed == len(results) else 1
 
 
+def cmd_chapa(args: argparse.Namespace) -> int:
+    from nexus.chapa import admin
+    from nexus.services.chapa import SERVICE
+
+    if args.action == "serve":
+        SERVICE.start()
+        print(f"Chapa sandbox at {SERVICE.url()} (test key and webhook secret: `nexus env`); "
+              "`nexus down chapa` stops it")
+        return 0
+    if args.action == "replay":
+        if not args.tx_ref:
+            raise UsageError("`nexus chapa replay` needs a tx_ref")
+        print(f"webhook for {args.tx_ref} queued again (delivery {admin.replay(args.tx_ref)})")
+        return 0
+    rows = []
+    for delivery in admin.deliveries(args.tx_ref):
+        attempts = delivery["attempts"] or [{"at": "-", "status": None, "error": "not yet"}]
+        for number, attempt in enumerate(attempts, 1):
+            rows.append((delivery["tx_ref"], delivery["kind"], delivery["event"] or "-",
+                         str(number), attempt["at"],
+                         str(attempt["status"] or attempt["error"] or "-")))
+    print(format_table(rows, ("tx_ref", "kind", "event", "attempt", "at", "result")))
+    return 0
+
+
 COMMANDS: dict[str, tuple[Callable[[argparse.Namespace], int], str]] = {
     "up": (cmd_up, "start the embedded services (idempotent) and show them"),
     "down": (cmd_down, "stop the embedded services (their data stays)"),
@@ -142,6 +167,7 @@ COMMANDS: dict[str, tuple[Callable[[argparse.Namespace], int], str]] = {
     "prepare": (cmd_prepare, "build the migrated and seeded template database if out of date"),
     "lab": (cmd_lab, "start JupyterLab on the welcome notebook"),
     "golden": (cmd_golden, "re-execute notebooks in place so their stored outputs are current"),
+    "chapa": (cmd_chapa, "the Chapa sandbox: serve, replay TX_REF, deliveries [TX_REF]"),
     "run": (cmd_run, "run every lesson in order into build/run/ and write a report"),
     "exercises": (cmd_exercises, "generate exercises/ from solutions/ (stubs, no outputs)"),
     "check": (cmd_check, "run your exercises/NN_*.ipynb headless and show which exercises pass"),
@@ -165,6 +191,9 @@ def build_parser() -> argparse.ArgumentParser:
             command.add_argument("paths", nargs="*", help="notebooks or folders "
                                  "(default: notebooks/ and solutions/)")
             command.add_argument("--timeout", type=int, default=300, help="seconds per cell")
+        if name == "chapa":
+            command.add_argument("action", choices=("serve", "replay", "deliveries"))
+            command.add_argument("tx_ref", nargs="?", default=None)
         if name == "run":
             command.add_argument("paths", nargs="*", help="notebooks or folders "
                                  "(default: notebooks/)")

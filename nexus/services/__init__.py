@@ -14,7 +14,7 @@ from nexus.errors import UsageError
 from nexus.services.base import MANAGED_VARS, Service, ServiceStatus, external_value
 
 #: Service modules in start order (a service's dependencies come before it).
-MODULES: tuple[str, ...] = ("postgres", "redis", "broker", "smtp")
+MODULES: tuple[str, ...] = ("postgres", "redis", "broker", "smtp", "chapa")
 
 __all__ = ["MODULES", "Service", "ServiceStatus", "down", "environment", "export_environment",
            "get", "registry", "status", "up"]

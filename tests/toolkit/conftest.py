@@ -28,7 +28,10 @@ def run_nexus(*args: str, env: dict[str, str], timeout: float = 120) -> subproce
 @pytest.fixture
 def embedded_env(tmp_path: Path) -> dict[str, str]:
     """Environment of a learner with no external services and a private ``NEXUS_HOME``."""
-    env = {k: v for k, v in os.environ.items() if k not in SERVICE_VARS}
+    # Whatever the toolkit exported for the shared services (names it keeps in
+    # NEXUS_MANAGED_VARS) goes too, so a new service's variables never leak into this test.
+    exported = set(os.environ.get("NEXUS_MANAGED_VARS", "").split())
+    env = {k: v for k, v in os.environ.items() if k not in SERVICE_VARS and k not in exported}
     env["NEXUS_HOME"] = str(tmp_path / "nexus-home")
     return env
 

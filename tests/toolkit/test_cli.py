@@ -22,7 +22,7 @@ def test_unknown_service_is_one_line_and_exit_2(embedded_env, command):
     done = run_nexus(command, "mongodb", env=embedded_env)
     assert done.returncode == 2
     assert done.stderr.strip() == (
-        "nexus: unknown service 'mongodb' (known: postgres, redis, broker, smtp)"
+        "nexus: unknown service 'mongodb' (known: postgres, redis, broker, smtp, chapa)"
     )
 
 

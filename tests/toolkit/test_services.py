@@ -25,7 +25,7 @@ pytestmark = pytest.mark.slow
 def records(env: dict[str, str]) -> dict[str, dict]:
     home = Path(env["NEXUS_HOME"])
     return {name: json.loads((home / name / "service.json").read_text())
-            for name in ("postgres", "redis", "smtp")}
+            for name in ("postgres", "redis", "smtp", "chapa")}
 
 
 def pids(env: dict[str, str]) -> dict[str, int]:
@@ -34,6 +34,7 @@ def pids(env: dict[str, str]) -> dict[str, int]:
         "postgres": int((home / "postgres/data/postmaster.pid").read_text().split()[0]),
         "redis": int((home / "redis/redis.pid").read_text()),
         "smtp": int((home / "smtp/smtp.pid").read_text()),
+        "chapa": int((home / "chapa/chapa.pid").read_text()),
     }
 
 
@@ -50,10 +51,11 @@ def test_up_is_idempotent_and_status_shows_every_service(isolated_services):
     lines = status.stdout.splitlines()
     assert lines[0].split() == ["service", "profile", "address", "version", "state"]
     rows = {line.split()[0]: line for line in lines[2:]}
-    assert set(rows) == {"postgres", "redis", "broker", "smtp"}
+    assert set(rows) == {"postgres", "redis", "broker", "smtp", "chapa"}
     assert "embedded" in rows["postgres"] and "PostgreSQL 16." in rows["postgres"]
     assert "Redis 6.2" in rows["redis"]
     assert "aiosmtpd" in rows["smtp"]
+    assert "Chapa v1 sandbox" in rows["chapa"]
     assert all(line.rstrip().endswith("up") for line in rows.values())
 
 
@@ -75,7 +77,7 @@ def test_kill_9_then_up_brings_services_back_with_their_data(isolated_services):
         os.kill(pid, signal.SIGKILL)
     down = run_nexus("status", env=env)
     assert down.returncode == 3
-    assert down.stdout.count("down") == 4
+    assert down.stdout.count("down") == 5
 
     back = run_nexus("up", env=env)
     assert back.returncode == 0, back.stderr
