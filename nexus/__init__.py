@@ -14,10 +14,16 @@ from nexus.bootstrap import start
 from nexus.diagrams import er_diagram
 from nexus.display import tree
 from nexus.exercises import check
+from nexus.http import show
 from nexus.mail import mailbox
+from nexus.redis_tools import hit_ratio, private_redis
 from nexus.server import serve
+from nexus.worker import worker
 
-__all__ = ["check", "er_diagram", "mailbox", "serve", "start", "status", "tree"]
+__all__ = [
+    "check", "er_diagram", "hit_ratio", "mailbox", "private_redis", "serve",
+    "show", "start", "status", "tree", "worker",
+]
 
 
 def status() -> None:

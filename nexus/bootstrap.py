@@ -4,11 +4,13 @@ from __future__ import annotations
 
 import os
 import sys
+import uuid
 
 from nexus import database, services
 from nexus.errors import NexusError
 from nexus.paths import SAMPLE_PROJECT
 from nexus.services.postgres import SERVICE as POSTGRES
+from nexus.worker import QUEUE_VAR, purge_queue
 
 SETTINGS = "config.settings.local"
 DATABASE_SUFFIX_VAR = "NEXUS_DATABASE_SUFFIX"
@@ -26,6 +28,20 @@ def _close_django_connections() -> str | None:
     return settings.DATABASES["default"]["NAME"]
 
 
+def _forget_cached_entries() -> int:
+    """Delete this kernel's cache keys (its prefix only; other notebooks share the Redis)."""
+    import redis
+    from django.conf import settings
+
+    cache = settings.CACHES["default"]
+    client = redis.Redis.from_url(cache["LOCATION"])
+    try:
+        keys = list(client.scan_iter(match=f"{cache.get('KEY_PREFIX', '')}:*", count=1000))
+        return client.delete(*keys) if keys else 0
+    finally:
+        client.close()
+
+
 def start(lesson: str, *, quiet: bool = False) -> None:
     """Get a notebook ready: services up, its own fresh database, Django set up.
 
@@ -35,8 +51,9 @@ def start(lesson: str, *, quiet: bool = False) -> None:
     """
     key = lesson + os.environ.get(DATABASE_SUFFIX_VAR, "")
     name = database.database_name(key)
-    django_ready = "django" in sys.modules and _close_django_connections() is not None
-    if django_ready and _close_django_connections() != name:
+    current = _close_django_connections() if "django" in sys.modules else None
+    django_ready = current is not None
+    if django_ready and current != name:
         raise NexusError(
             "nexus.start", "this kernel already runs Django on another lesson's database",
             "restart the kernel (Kernel → Restart) before starting another lesson",
@@ -48,6 +65,20 @@ def start(lesson: str, *, quiet: bool = False) -> None:
     database.clone(key)
 
     os.environ["DATABASE_URL"] = POSTGRES.server_url(name)
+    if django_ready:
+        # Re-run in the same kernel: settings (and the key prefix) are fixed for its lifetime,
+        # so forget what was cached about the copy of the database that was just replaced.
+        _forget_cached_entries()
+    else:
+        # Cached pages and data describe this run's copy of the database: a key prefix of its
+        # own (inherited by nexus.serve()'s servers) means no entry from an earlier run, or
+        # from another lesson's database sharing the Redis, is ever read.
+        os.environ["CACHE_KEY_PREFIX"] = f"{name}-{uuid.uuid4().hex[:8]}"
+    # Each notebook database gets its own Celery queue (tasks carry ids that only mean
+    # something in this database), emptied like the database is re-cloned: a message left
+    # by an earlier run would name a booking of the old copy.
+    os.environ[QUEUE_VAR] = name
+    purge_queue(name)
     os.environ["DJANGO_SETTINGS_MODULE"] = SETTINGS
     # A Jupyter kernel runs an asyncio event loop, so Django's guard against calling the (sync)
     # ORM from async code would refuse every query; lesson 01 explains why this is safe here.

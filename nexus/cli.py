@@ -159,6 +159,19 @@ def cmd_chapa(args: argparse.Namespace) -> int:
     return 0
 
 
+def cmd_worker(args: argparse.Namespace) -> int:
+    from nexus.worker import run_foreground  # (nexus.worker is the function)
+
+    return run_foreground("worker", args.lesson, concurrency=args.concurrency,
+                          loglevel=args.loglevel)
+
+
+def cmd_beat(args: argparse.Namespace) -> int:
+    from nexus.worker import run_foreground
+
+    return run_foreground("beat", args.lesson, loglevel=args.loglevel)
+
+
 COMMANDS: dict[str, tuple[Callable[[argparse.Namespace], int], str]] = {
     "up": (cmd_up, "start the embedded services (idempotent) and show them"),
     "down": (cmd_down, "stop the embedded services (their data stays)"),
@@ -170,6 +183,8 @@ COMMANDS: dict[str, tuple[Callable[[argparse.Namespace], int], str]] = {
     "chapa": (cmd_chapa, "the Chapa sandbox: serve, replay TX_REF, deliveries [TX_REF]"),
     "run": (cmd_run, "run every lesson in order into build/run/ and write a report"),
     "exercises": (cmd_exercises, "generate exercises/ from solutions/ (stubs, no outputs)"),
+    "worker": (cmd_worker, "run a Celery worker for lesson NN's notebook in this terminal"),
+    "beat": (cmd_beat, "run Celery beat (the periodic tasks) for lesson NN's notebook"),
     "check": (cmd_check, "run your exercises/NN_*.ipynb headless and show which exercises pass"),
     "progress": (cmd_progress, "show the course: lessons checked, exercises passed, what's next"),
 }
@@ -204,6 +219,14 @@ def build_parser() -> argparse.ArgumentParser:
                                  "(exit 1 if not)")
             command.add_argument("--force", action="store_true",
                                  help="overwrite exercise notebooks that hold outputs (your work)")
+        if name in {"worker", "beat"}:
+            command.add_argument("lesson", help="the notebook whose database and queue to "
+                                 "use, e.g. 06 (run its first cell once before)")
+            command.add_argument("--loglevel", default="INFO",
+                                 choices=("DEBUG", "INFO", "WARNING", "ERROR"))
+        if name == "worker":
+            command.add_argument("--concurrency", type=int, default=1,
+                                 help="pool processes (default 1)")
         if name == "check":
             command.add_argument("lesson", help="lesson number, e.g. 01")
             command.add_argument("--timeout", type=int, default=300, help="seconds per cell")

@@ -24,7 +24,7 @@ RULES: list[tuple[str, re.Pattern[str]]] = [
     ("Slack token", re.compile(r"\bxox[baprs]-[A-Za-z0-9-]{10,}")),
     # A literal Django secret that is not marked as a throwaway development key.
     ("hard-coded Django SECRET_KEY",
-     re.compile(r"""SECRET_KEY\s*=\s*["'](?!django-insecure-)[^"'\s]{20,}["']""")),
+     re.compile(r"""\bSECRET_KEY\s*=\s*["'](?!django-insecure-)[^"'\s]{20,}["']""")),
     # user:password@ in a URL, except RabbitMQ's guest/guest and documentation placeholders
     ("URL with a password",
      re.compile(r"\b[a-z+]+://[^/\s:@]+:(?!(?:guest|password|<[^>]*>)@)[^/\s:@]{6,}@")),
@@ -79,6 +79,7 @@ def test_the_scanner_catches_real_leaks(text, rule):
     'SECRET_KEY = env("DJANGO_SECRET_KEY")',
     'SECRET_KEY = "django-insecure-local-only-9c1f0e7a2b4d4b7c8e3a6f5d1b2c0e9f"',
     "CHAPA_SECRET_KEY=CHASECK_TEST-abcdefghijklmnopqrstuvwx",
+    'TEST_SECRET_KEY = "CHASECK_TEST-nexusSandboxTestSecretKey0001"',
     "CELERY_BROKER_URL=amqp://guest:guest@127.0.0.1:5672//",
     "DATABASE_URL=postgres://postgres@127.0.0.1:5432/nexus",
 ])

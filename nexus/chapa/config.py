@@ -10,7 +10,7 @@ TEST_SECRET_KEY = "CHASECK_TEST-nexusSandboxTestSecretKey0001"
 TEST_PUBLIC_KEY = "CHAPUBK_TEST-nexusSandboxTestPublicKey0001"
 #: A live-mode key for the sandbox merchant (not a real Chapa key): initialize works, paying a
 #: live transaction in the sandbox does not, and verify mixes of modes fail as on Chapa.
-LIVE_SECRET_KEY = "CHASECK-nexusSandboxLiveModeKey000000001"
+LIVE_SECRET_KEY = "CHASECK-SANDBOX-nexus-live-mode-0001"
 #: The merchant's webhook secret hash K: webhooks carry HMAC-SHA256(K, body) and HMAC(K, K).
 WEBHOOK_SECRET = "nexus-sandbox-webhook-secret"
 

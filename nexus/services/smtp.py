@@ -6,8 +6,11 @@ arrived. Always embedded: a course has no business sending mail to the outside w
 
 from __future__ import annotations
 
+import contextlib
 import smtplib
+import socket
 import sys
+from collections.abc import Iterator
 from pathlib import Path
 
 from nexus.errors import NexusError
@@ -81,6 +84,20 @@ class Smtp(Service):
     def stop(self) -> None:
         terminate(read_pid(self.pidfile))
         self.pidfile.unlink(missing_ok=True)
+
+    @contextlib.contextmanager
+    def unresponsive(self) -> Iterator[None]:
+        """A hung mail server for the block: the port accepts connections and never answers.
+
+        The sink is stopped and its port held by a socket nobody reads; it starts again after.
+        """
+        port = self.running_port() or self.read_record().get("port")
+        self.stop()
+        try:
+            with socket.create_server((HOST, port)):
+                yield
+        finally:
+            self.start()
 
     def set_delay(self, seconds: float) -> None:
         """Make the sink answer every message ``seconds`` late (0 = normal speed)."""

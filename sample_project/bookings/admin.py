@@ -22,4 +22,4 @@ class BookingAdmin(admin.ModelAdmin):
     # would render every row.
     autocomplete_fields = ("listing", "guest")
     list_select_related = ("listing", "guest")
-    readonly_fields = ("created_at", "updated_at")
+    readonly_fields = ("created_at", "updated_at", "confirmation_sent_at")

@@ -44,6 +44,9 @@ class Booking(models.Model):
     )
     created_at = models.DateTimeField(default=timezone.now, editable=False)
     updated_at = models.DateTimeField(auto_now=True)
+    # The idempotency record of the confirmation email: set in the same transaction that
+    # decides to send it, so a task delivered twice (late acks, a retry) sends it once.
+    confirmation_sent_at = models.DateTimeField(null=True, blank=True, editable=False)
 
     class Meta:
         ordering = ["id"]

@@ -1,15 +1,17 @@
 """Writes for bookings (HackSoft style: every state change goes through a service)."""
 
-from datetime import date
+from datetime import date, timedelta
 
 from django.core.exceptions import ValidationError
 from django.db import IntegrityError, transaction
 from django.utils import timezone
 
 from accounts.models import User
+from bookings.emails import booking_confirmation_message
 from bookings.models import ACTIVE_STATUSES, Booking, BookingStatus
 from config.exceptions import ConflictError
 from listings.models import Listing
+from payments.models import PaymentStatus
 
 OVERLAP_CONSTRAINT = "booking_no_overlap_active"
 
@@ -84,7 +86,53 @@ def booking_create(
                 code="booking_overlap",
             ) from exc
         raise
+    # The confirmation email goes out from a worker, so the guest's request doesn't wait for
+    # the mail server. Queued only once the booking is committed: a message sent now could
+    # reach a worker before the row is visible, or outlive a rollback of the caller's
+    # transaction. delay_on_commit(id) is transaction.on_commit(lambda: task.delay(id)).
+    from bookings.tasks import send_booking_confirmation  # tasks.py imports this module
+
+    send_booking_confirmation.delay_on_commit(booking.pk)
     return booking
+
+
+def booking_confirmation_send(*, booking: Booking) -> bool:
+    """Email ``booking``'s guest that the stay is held; True if sent now, False if not needed.
+
+    Idempotent, so a task may run it twice (a redelivered message, a retry): the booking's
+    row is locked, ``confirmation_sent_at`` decides, and it is set in the same transaction
+    as the send. Two workers with the same booking queue on the lock; the second finds it
+    sent. The one gap left is the mail server accepting the message and this process dying
+    before COMMIT: SMTP can't be part of a database transaction.
+    """
+    with transaction.atomic():
+        # of=("self",): lock the booking only, not the listing and guest rows joined to it.
+        locked = (
+            Booking.objects.select_for_update(of=("self",))
+            .select_related("listing", "guest")
+            .get(pk=booking.pk)
+        )
+        if locked.confirmation_sent_at is not None or locked.status not in ACTIVE_STATUSES:
+            return False  # sent before, or cancelled/expired meanwhile: nothing to say
+        booking_confirmation_message(booking=locked).send()
+        sent_at = timezone.now()
+        Booking.objects.filter(pk=locked.pk).update(confirmation_sent_at=sent_at)
+    booking.confirmation_sent_at = sent_at
+    return True
+
+
+def booking_expire_unpaid(*, older_than: timedelta) -> int:
+    """Cancel pending bookings made more than ``older_than`` ago and not paid; how many.
+
+    Frees their nights for other guests. One UPDATE: a payment confirmed at the same
+    moment either commits first (the booking is no longer pending and is skipped) or
+    waits for this one.
+    """
+    cutoff = timezone.now() - older_than
+    unpaid = Booking.objects.filter(status=BookingStatus.PENDING, created_at__lt=cutoff).exclude(
+        payments__status=PaymentStatus.SUCCESS
+    )
+    return unpaid.update(status=BookingStatus.CANCELLED, updated_at=timezone.now())
 
 
 def booking_cancel(*, booking: Booking) -> Booking:

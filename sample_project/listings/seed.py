@@ -24,6 +24,7 @@ from django.db.models import F
 from accounts.models import Role, User
 from bookings.models import Booking, BookingStatus
 from listings.models import City, Listing, Review, listing_slug
+from listings.signals import invalidate_listings_on_commit
 from payments.models import Currency, Payment, PaymentStatus
 
 DEMO_PASSWORD = "nexus-demo-1234"
@@ -212,6 +213,8 @@ def seed_demo_data(*, listings: int = 200, seed: int = 42, replace: bool = False
         # creation time so the rows are identical on every run.
         for model in (Listing, Booking, Payment):
             model.objects.update(updated_at=F("created_at"))
+        # bulk_create() and update() send no signals: tell the listings cache ourselves.
+        invalidate_listings_on_commit()
 
     return SeedSummary(
         users=len(hosts) + len(guests) + 1,

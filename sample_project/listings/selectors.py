@@ -2,11 +2,12 @@
 
 from datetime import date
 
-from django.db.models import Avg, Count, Exists, OuterRef, Q, QuerySet
+from django.db.models import Avg, Count, Exists, Min, OuterRef, Q, QuerySet
 from django.db.models.functions import Round
 
 from accounts.models import User
 from bookings.models import ACTIVE_STATUSES, Booking
+from listings.cache import get_or_compute, listings_key
 from listings.models import Listing, Review
 
 
@@ -81,3 +82,27 @@ def listing_list_available(
 def review_list(*, listing: Listing) -> QuerySet[Review]:
     """Reviews of ``listing``, oldest first, each with its author in the same query."""
     return Review.objects.filter(listing=listing).select_related("author").order_by("id")
+
+
+def listing_city_stats() -> list[dict]:
+    """Per city with active listings: how many, the average and the lowest price per night.
+
+    An aggregate over the whole catalogue that a home page shows on every visit but that
+    changes only when a listing does, so it is cached under an explicit key
+    (``listings:g<generation>:city-stats``) until the next write to listings data.
+    """
+    return get_or_compute(listings_key("city-stats"), _city_stats)
+
+
+def _city_stats() -> list[dict]:
+    rows = (
+        Listing.objects.filter(is_active=True)
+        .values("city")
+        .annotate(
+            listings=Count("id"),
+            average_price=Round(Avg("price_per_night"), 2),
+            lowest_price=Min("price_per_night"),
+        )
+        .order_by("city")
+    )
+    return list(rows)

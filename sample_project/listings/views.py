@@ -13,6 +13,7 @@ from rest_framework.permissions import IsAuthenticated
 from rest_framework.response import Response
 
 from config.openapi import FORBIDDEN, NOT_FOUND, UNAUTHORIZED, conflict, validation_error
+from listings.cache import cached_response, listing_cards
 from listings.filters import ListingFilter
 from listings.permissions import IsHostOrAdminOrReadOnly, IsListingHostOrAdminOrReadOnly
 from listings.selectors import listing_list_visible_to, review_list
@@ -191,6 +192,18 @@ class ListingViewSet(viewsets.ModelViewSet):
             return ListingInputSerializer
         return ListingDetailSerializer
 
+    # Reads are cached in Redis (listings/cache.py): the whole response per URL and
+    # credentials, and on a miss each listing's card. Writes invalidate both on commit
+    # (listings/signals.py), so a change shows on the very next request.
+    @cached_response
+    def list(self, request, *args, **kwargs):
+        page = self.paginate_queryset(self.filter_queryset(self.get_queryset()))
+        return self.get_paginated_response(listing_cards(page))
+
+    @cached_response
+    def retrieve(self, request, *args, **kwargs):
+        return super().retrieve(request, *args, **kwargs)
+
     def create(self, request):
         data = ListingInputSerializer(data=request.data)
         data.is_valid(raise_exception=True)
@@ -212,6 +225,7 @@ class ListingViewSet(viewsets.ModelViewSet):
         return Response(status=status.HTTP_204_NO_CONTENT)
 
     @action(detail=True, methods=["get"])
+    @cached_response
     def reviews(self, request, pk=None):
         listing = self.get_object()
         page = self.paginate_queryset(review_list(listing=listing))

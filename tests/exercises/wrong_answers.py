@@ -6,8 +6,10 @@ A check that accepts one of these is a defect (proof 4 of the exercises issue). 
 
 from __future__ import annotations
 
+import importlib
 import os
 import re
+from pathlib import Path
 
 import nexus
 
@@ -581,10 +583,11 @@ WRONG_ANSWERS.update({
              (handler_no_fallback, "hand everything you don't map yourself to DRF")],
 })
 
-# Lesson 04's wrong answers live in their own module. probe.py imports this file as the
-# top-level module `wrong_answers`; pytest imports it as tests.exercises.wrong_answers.
-if __package__:
-    from .wrong_answers_04 import WRONG_ANSWERS_04
-else:
-    from wrong_answers_04 import WRONG_ANSWERS_04
-WRONG_ANSWERS.update(WRONG_ANSWERS_04)
+# Later lessons keep their wrong answers in wrong_answers_NN.py (exporting WRONG_ANSWERS_NN);
+# merge every one found. probe.py imports this file as the top-level module `wrong_answers`,
+# pytest as tests.exercises.wrong_answers.
+for _path in sorted(Path(__file__).parent.glob("wrong_answers_[0-9][0-9].py")):
+    _lesson = _path.stem.rsplit("_", 1)[1]
+    _module = importlib.import_module(
+        f"{__package__}.{_path.stem}" if __package__ else _path.stem)
+    WRONG_ANSWERS.update(getattr(_module, f"WRONG_ANSWERS_{_lesson}"))

@@ -221,3 +221,14 @@ def test_throttle_state_lives_in_the_shared_cache(rates):
     # What DRF stored: the request timestamps under a key built from scope and IP.
     assert len(throttle.cache.get("throttle_anon_127.0.0.1")) == 1
     assert ScopedRateThrottle.cache is throttle.cache
+
+
+def test_a_forged_forwarded_for_does_not_reset_the_login_budget(host, rates):
+    """With no proxy in front (DJANGO_NUM_PROXIES=0) X-Forwarded-For is not believed."""
+    rates(login="2/min")
+    client = APIClient()
+    for _ in range(2):
+        client.post("/api/auth/jwt/", {"username": "host", "password": "guess"}, format="json")
+    forged = client.post("/api/auth/jwt/", CREDENTIALS, format="json",
+                         HTTP_X_FORWARDED_FOR="10.9.9.9")
+    assert forged.status_code == 429

@@ -102,6 +102,8 @@ def test_put_needs_every_required_field(client_for, host):
     assert "city" in response.json()
 
 
+# Reads are cached and a write invalidates them when it commits: let the PATCHes commit.
+@pytest.mark.django_db(transaction=True)
 def test_deactivated_listing_leaves_the_catalogue_but_not_its_host(client_for, host, api_client):
     listing = ListingFactory(host=host)
 

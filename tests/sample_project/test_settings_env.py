@@ -7,7 +7,8 @@ import sys
 from pathlib import Path
 
 from django.conf import settings
-from django.core.cache import cache
+from django.core.cache import cache, caches
+from django.core.cache.backends.redis import RedisCache
 
 SAMPLE_PROJECT = Path(__file__).resolve().parents[2] / "sample_project"
 SETTINGS_DIR = SAMPLE_PROJECT / "config" / "settings"
@@ -93,7 +94,9 @@ def test_test_profile_uses_postgresql_without_atomic_requests():
 
 def test_cache_is_redis_with_a_per_run_prefix():
     config = settings.CACHES["default"]
-    assert config["BACKEND"] == "django.core.cache.backends.redis.RedisCache"
+    # Django's RedisCache, made to fail open while Redis is down (tests/.../test_caching.py).
+    assert config["BACKEND"] == "config.cache.ResilientRedisCache"
+    assert isinstance(caches["default"], RedisCache)
     assert config["LOCATION"] == os.environ["REDIS_URL"]
     assert re.fullmatch(rf"{settings.CACHE_KEY_PREFIX}-test-[0-9a-f]{{12}}", config["KEY_PREFIX"])
 

@@ -118,3 +118,25 @@ def test_start_sets_up_django_with_the_notebook_database():
     assert done.stdout.splitlines()[-1] == "nexus_nb_toolkit_env true config.settings.local"
     with POSTGRES.connect() as conn:
         conn.execute('DROP DATABASE IF EXISTS "nexus_nb_toolkit_env" WITH (FORCE)')
+
+
+RERUN = """
+import os, redis, nexus
+nexus.start("toolkit-rerun-cache", quiet=True)
+from django.core.cache import cache
+cache.set("probe", "from the first run", 600)
+other = redis.Redis.from_url(os.environ["REDIS_URL"])
+other.set("another-notebook:1:probe", "theirs", ex=60)
+nexus.start("toolkit-rerun-cache", quiet=True)
+print(cache.get("probe"), other.get("another-notebook:1:probe").decode())
+"""
+
+
+@pytest.mark.slow
+def test_rerunning_start_in_one_kernel_forgets_only_its_own_cache():
+    done = subprocess.run([sys.executable, "-c", RERUN], cwd=REPO_ROOT, capture_output=True,
+                          text=True, timeout=120, check=False)
+    assert done.returncode == 0, done.stderr
+    assert done.stdout.split() == ["None", "theirs"]
+    with POSTGRES.connect() as conn:
+        conn.execute('DROP DATABASE IF EXISTS "nexus_nb_toolkit_rerun_cache" WITH (FORCE)')

@@ -7,6 +7,7 @@ the profiles is documented in ``sample_project/.env.example``.
 
 from datetime import timedelta
 from pathlib import Path
+from urllib.parse import urlsplit, urlunsplit
 
 import environ
 from django.core.exceptions import ImproperlyConfigured
@@ -142,26 +143,104 @@ TEMPLATES = [
 # CACHES
 # ------------------------------------------------------------------------------
 # https://docs.djangoproject.com/en/5.2/topics/cache/#redis
-# Django's built-in Redis backend; REDIS_URL may be redis://host:port/db or
-# unix:///path/to/redis.sock?db=1. The key prefix namespaces this project's keys, so
-# two projects (or two deploys, or two test runs) can share one Redis safely.
+# Django's Redis backend, made to fail open (config/cache.py): while Redis is unreachable
+# the site serves from the database and logs a warning instead of answering 500.
+# REDIS_URL may be redis://host:port/db or unix:///path/to/redis.sock?db=1; the cache
+# keeps to its own database number (1 in the course), because cache.clear() flushes the
+# whole database and must not take Celery's queues (2) or results (3) with it.
+# The key prefix namespaces this project's keys, so two projects can share one Redis;
+# set a new one per release (e.g. the git SHA) and no entry shaped by old code survives
+# a deploy.
 CACHE_KEY_PREFIX = env("CACHE_KEY_PREFIX", default="nexus")
 CACHES = {
     "default": {
-        "BACKEND": "django.core.cache.backends.redis.RedisCache",
+        "BACKEND": "config.cache.ResilientRedisCache",
         "LOCATION": env("REDIS_URL"),
         "KEY_PREFIX": CACHE_KEY_PREFIX,
+        # Seconds a connection or a reply may take before Redis counts as down: a dead
+        # cache must cost a request milliseconds, not a hung worker.
+        "OPTIONS": {
+            "socket_connect_timeout": env.float("CACHE_CONNECT_TIMEOUT", default=0.25),
+            "socket_timeout": env.float("CACHE_SOCKET_TIMEOUT", default=0.25),
+        },
     }
 }
+# How long the listings API keeps cached responses and data (seconds). Writes invalidate
+# them at once (listings/cache.py); the timeout only bounds how long an entry can outlive
+# a write the cache never heard of, e.g. one made while Redis was down.
+CACHE_TTL_LISTINGS = env.int("CACHE_TTL_LISTINGS", default=300)
 
 # CELERY
 # ------------------------------------------------------------------------------
-# Read now so every profile knows where its broker is; the Celery app itself lives in
-# config/celery_app.py once background tasks arrive. A RabbitMQ broker is
-# amqp://user:password@host:5672//.
-CELERY_BROKER_URL = env("CELERY_BROKER_URL", default=env("REDIS_URL"))
-CELERY_RESULT_BACKEND = env("CELERY_RESULT_BACKEND", default=env("REDIS_URL"))
+# https://docs.celeryq.dev/en/stable/userguide/configuration.html
+# Read by the Celery app in config/celery_app.py: CELERY_TASK_ACKS_LATE here is Celery's
+# task_acks_late. The broker is RabbitMQ (amqp://user:password@host:5672//) or Redis.
+# Unset, broker and results go to REDIS_URL's server on databases 2 and 3, never the
+# cache's: cache.clear() flushes its whole database, and queued tasks must survive that.
+def _redis_database(url: str, db: int) -> str:
+    """``url`` (redis://host:port/1) pointing at database ``db`` of the same server."""
+    parts = urlsplit(url)
+    if parts.scheme not in ("redis", "rediss"):
+        raise ImproperlyConfigured(
+            f"Cannot derive Celery's Redis URLs from a {parts.scheme}:// REDIS_URL; "
+            "set CELERY_BROKER_URL and CELERY_RESULT_BACKEND."
+        )
+    return urlunsplit(parts._replace(path=f"/{db}"))
+
+
+CELERY_BROKER_URL = env("CELERY_BROKER_URL", default=None) or _redis_database(env("REDIS_URL"), 2)
+CELERY_RESULT_BACKEND = env("CELERY_RESULT_BACKEND", default=None) or _redis_database(
+    env("REDIS_URL"), 3
+)
 CELERY_TIMEZONE = TIME_ZONE
+# JSON only, both ways: any consumer can read a message, and nobody can send a worker a
+# pickle (unpickling runs code). It also forces tasks to take ids, not model instances.
+CELERY_ACCEPT_CONTENT = ["json"]
+CELERY_TASK_SERIALIZER = "json"
+CELERY_RESULT_SERIALIZER = "json"
+CELERY_RESULT_EXPIRES = timedelta(days=1)
+# Deployments (or test runs, or notebooks) that share a broker each need their own queue:
+# a task carries ids that mean something in one database only.
+CELERY_TASK_DEFAULT_QUEUE = env("CELERY_TASK_DEFAULT_QUEUE", default="nexus")
+# Late acknowledgement (the message is removed only after the task ran, so a worker that
+# dies mid-task leaves it to be redelivered) is switched on per task, in tasks.py, for
+# idempotent tasks only: a task that runs twice must do its work once.
+CELERY_TASK_ACKS_LATE = False
+# Reserve one message at a time: a prefetched message would wait behind a long task
+# (with late acks, on a worker that may die with it).
+CELERY_WORKER_PREFETCH_MULTIPLIER = 1
+# No task may hold a worker forever. At the soft limit the task gets SoftTimeLimitExceeded
+# (it can clean up); at the hard limit the worker kills the process running it. Tasks set
+# tighter limits of their own.
+CELERY_TASK_SOFT_TIME_LIMIT = 60
+CELERY_TASK_TIME_LIMIT = 120
+# Redis has no real acknowledgements: a message a worker took but never acknowledged goes
+# back to the queue after this many seconds. Keep it longer than any task's run time and
+# any retry countdown, or a running or waiting task is handed out a second time.
+_VISIBILITY_TIMEOUT = env.int("CELERY_VISIBILITY_TIMEOUT", default=3600)
+CELERY_BROKER_TRANSPORT_OPTIONS = {
+    "visibility_timeout": _VISIBILITY_TIMEOUT,
+    # How often a worker looks for such messages: every 10 s, or faster for a short timeout.
+    "unacked_restore_interval": min(10, _VISIBILITY_TIMEOUT),
+    "unacked_restore_throttle": 1,
+}
+# A worker started before the broker is up keeps trying instead of exiting.
+CELERY_BROKER_CONNECTION_RETRY_ON_STARTUP = True
+# Celery beat (`celery -A config beat`) sends these tasks on a schedule; a worker runs them.
+CELERY_BEAT_SCHEDULE = {
+    "expire-unpaid-bookings": {
+        "task": "bookings.tasks.expire_unpaid_bookings",
+        "schedule": timedelta(minutes=1),
+    },
+}
+
+# BOOKINGS
+# ------------------------------------------------------------------------------
+# A pending booking holds its nights this long; unpaid after that, it is cancelled.
+BOOKING_PAYMENT_WINDOW = timedelta(minutes=env.int("BOOKING_PAYMENT_WINDOW_MINUTES", default=30))
+# Retries of the confirmation email wait 1, 2, 4, 8… s; with jitter each wait is random
+# between 0 and that, so many failed emails don't all retry at the same moment.
+BOOKING_EMAIL_RETRY_JITTER = env.bool("BOOKING_EMAIL_RETRY_JITTER", default=True)
 
 # EMAIL
 # ------------------------------------------------------------------------------
@@ -210,8 +289,6 @@ REST_FRAMEWORK = {
     # by user once logged in); an attacker with many IPs, or a botnet, gets many
     # budgets, and counters live in a cache that may be flushed. Passwords stay safe
     # because of slow hashing and good passwords; throttling only makes abuse costlier.
-    # Behind a proxy, set NUM_PROXIES so the client's IP is read from X-Forwarded-For
-    # instead of counting every user as the proxy's one address.
     # https://www.django-rest-framework.org/api-guide/throttling/
     "DEFAULT_THROTTLE_CLASSES": [
         "rest_framework.throttling.AnonRateThrottle",
@@ -225,6 +302,10 @@ REST_FRAMEWORK = {
         # The endpoints that take a password (session login, token, JWT obtain).
         "login": env("THROTTLE_LOGIN_RATE", default="5/min"),
     },
+    # How many proxies in front of us append to X-Forwarded-For. Unset (None), DRF trusts
+    # the whole header, so any client can name a new IP per request and get a fresh
+    # throttle budget; 0 (no proxy) uses the socket's address; behind one load balancer, 1.
+    "NUM_PROXIES": env.int("DJANGO_NUM_PROXIES", default=0),
     "DEFAULT_PAGINATION_CLASS": "config.pagination.StandardPagination",
     "PAGE_SIZE": 20,
     "DEFAULT_FILTER_BACKENDS": ["django_filters.rest_framework.DjangoFilterBackend"],

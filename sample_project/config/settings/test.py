@@ -30,6 +30,15 @@ PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
 # invisible to this one, so a test can never pass because of a stale entry.
 CACHES["default"]["KEY_PREFIX"] = f"{CACHE_KEY_PREFIX}-test-{uuid.uuid4().hex[:12]}"
 
+# CELERY
+# ------------------------------------------------------------------------------
+# A queue of its own per test run, like the cache prefix: a message left in the broker by
+# an earlier (or concurrent) run is never consumed by this run's workers. A worker the
+# tests start gets the name through this variable.
+CELERY_TASK_DEFAULT_QUEUE = env(
+    "CELERY_TASK_DEFAULT_QUEUE", default=f"nexus-test-{uuid.uuid4().hex[:12]}"
+)
+
 # EMAIL
 # ------------------------------------------------------------------------------
 # EMAIL_BACKEND stays SMTP here; note that Django's test runner (which pytest-django

@@ -1,0 +1,327 @@
+"""bookings/tasks.py run by a real Celery worker: a separate process on the real broker.
+
+No eager mode: the worker is ``celery -A config worker`` (started by ``nexus.worker``) with
+the test settings, pointed at pytest-django's test database and at a private SMTP sink that
+the fault tests stop and slow down without touching the course's shared one. Tests that the
+worker must see data from are ``transaction=True``: the rows are committed, as in production.
+"""
+
+from __future__ import annotations
+
+import os
+import socket
+import subprocess
+import sys
+from collections.abc import Iterator
+from datetime import timedelta
+from pathlib import Path
+from urllib.parse import urlsplit
+
+import pytest
+from celery.signals import after_task_publish
+from django.conf import settings
+from django.db import transaction
+from django.utils import timezone
+
+import nexus
+from bookings.models import Booking, BookingStatus
+from bookings.services import booking_create, booking_expire_unpaid
+from bookings.tasks import expire_unpaid_bookings, send_booking_confirmation
+from nexus.mail import Mailbox
+from nexus.services.base import HOST, free_port, port_answers, terminate, wait_until
+from nexus.worker import Worker, purge_queue
+from payments.models import PaymentStatus
+
+from .factories import BookingFactory, ListingFactory, PaymentFactory, UserFactory
+
+pytestmark = pytest.mark.django_db(transaction=True)
+
+
+class PrivateSink:
+    """The course's SMTP sink (``python -m nexus.smtp_sink``) on a port and folder of our own."""
+
+    def __init__(self, home: Path) -> None:
+        self.home = home
+        self.maildir = home / "mail"
+        self.port = free_port()
+        self.process: subprocess.Popen | None = None
+
+    def start(self) -> None:
+        self.process = subprocess.Popen(
+            [sys.executable, "-m", "nexus.smtp_sink", "--host", HOST, "--port", str(self.port),
+             "--maildir", str(self.maildir)],
+            stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,
+        )
+        assert wait_until(lambda: port_answers(self.port), 15), "private SMTP sink did not start"
+
+    def stop(self) -> None:
+        if self.process is not None:
+            terminate(self.process.pid)
+            self.process.wait(timeout=10)
+            self.process = None
+
+    def set_delay(self, seconds: float) -> None:
+        (self.home / "delay_ms").write_text(str(int(seconds * 1000)))
+
+    def to(self, address: str) -> list:
+        return Mailbox(self.maildir).to(address)
+
+
+@pytest.fixture(scope="module")
+def sink(tmp_path_factory) -> Iterator[PrivateSink]:
+    sink = PrivateSink(tmp_path_factory.mktemp("smtp"))
+    sink.start()
+    yield sink
+    sink.stop()
+
+
+@pytest.fixture(autouse=True)
+def _sink_at_full_speed(sink):
+    """Whatever a test did to the private sink, the next one finds it up and fast."""
+    yield
+    sink.set_delay(0)
+    if sink.process is None:
+        sink.start()
+
+
+def worker_env(sink: PrivateSink, queue: str | None = None) -> dict[str, str]:
+    """The worker's view: the test settings, the test database, this run's queue, our sink."""
+    database = urlsplit(os.environ["DATABASE_URL"])._replace(
+        path="/" + settings.DATABASES["default"]["NAME"]).geturl()
+    return {
+        "DJANGO_SETTINGS_MODULE": "config.settings.test",
+        "DATABASE_URL": database,
+        "CELERY_TASK_DEFAULT_QUEUE": queue or settings.CELERY_TASK_DEFAULT_QUEUE,
+        "EMAIL_HOST": HOST,
+        "EMAIL_PORT": str(sink.port),
+        # The textbook schedule (1, 2, 4 s) instead of a random wait below it.
+        "BOOKING_EMAIL_RETRY_JITTER": "false",
+    }
+
+
+@pytest.fixture(scope="module")
+def worker(django_db_setup, sink) -> Iterator[Worker]:
+    # Messages queued by tests that ran without a worker name rows that are gone now.
+    purge_queue(settings.CELERY_TASK_DEFAULT_QUEUE)
+    with Worker(env=worker_env(sink)) as running:
+        yield running
+    purge_queue(settings.CELERY_TASK_DEFAULT_QUEUE)
+
+
+@pytest.fixture
+def booking():
+    """A pending booking in the future, committed (the worker reads it from its own connection)."""
+    check_in = timezone.localdate() + timedelta(days=90)
+    return booking_create(listing=ListingFactory(), guest=UserFactory(), check_in=check_in,
+                          check_out=check_in + timedelta(days=3), guests=2)
+
+
+@pytest.fixture
+def published() -> Iterator[list[tuple[str, list]]]:
+    """(task name, args) of every message this process publishes during the test."""
+    sent: list[tuple[str, list]] = []
+
+    def record(sender=None, headers=None, body=None, **kwargs):
+        sent.append((sender, list(body[0])))
+
+    after_task_publish.connect(record, weak=False)
+    yield sent
+    after_task_publish.disconnect(record)
+
+
+def confirmations(sink: PrivateSink, booking: Booking) -> list:
+    return sink.to(booking.guest.email)
+
+
+# --- firing the task ------------------------------------------------------------------------------
+def test_booking_create_queues_the_confirmation_with_the_id_after_commit(published):
+    check_in = timezone.localdate() + timedelta(days=30)
+    with transaction.atomic():
+        booking = booking_create(listing=ListingFactory(), guest=UserFactory(),
+                                 check_in=check_in, check_out=check_in + timedelta(days=2),
+                                 guests=1)
+        assert published == [], "queued before the booking was committed"
+    assert published == [("bookings.tasks.send_booking_confirmation", [booking.pk])]
+
+
+def test_a_rolled_back_booking_queues_nothing(published):
+    check_in = timezone.localdate() + timedelta(days=30)
+    with transaction.atomic():
+        booking_create(listing=ListingFactory(), guest=UserFactory(), check_in=check_in,
+                       check_out=check_in + timedelta(days=2), guests=1)
+        transaction.set_rollback(True)
+    assert published == []
+    assert not Booking.objects.exists()
+
+
+def test_a_refused_booking_queues_nothing(published, booking):
+    published.clear()
+    with pytest.raises(Exception, match="already booked"):
+        booking_create(listing=booking.listing, guest=UserFactory(), check_in=booking.check_in,
+                       check_out=booking.check_out, guests=1)
+    assert published == []
+
+
+# --- the worker sends it --------------------------------------------------------------------------
+def test_the_worker_emails_the_guest_once(worker, sink, booking):
+    worker.until(lambda: len(confirmations(sink, booking)) == 1)
+    mail = confirmations(sink, booking)[0]
+    assert mail.subject == f"Your booking at {booking.listing.title}"
+    assert "3 nights, 2 guests" in mail.body
+    assert mail.message["X-Nexus-Booking"] == str(booking.pk)
+    booking.refresh_from_db()
+    assert booking.confirmation_sent_at is not None
+
+
+def test_a_booking_through_the_api_is_confirmed_by_email(worker, sink, client_for):
+    guest, listing = UserFactory(), ListingFactory()
+    check_in = timezone.localdate() + timedelta(days=45)
+    response = client_for(guest).post("/api/bookings/", {
+        "listing": listing.pk, "check_in": check_in.isoformat(),
+        "check_out": (check_in + timedelta(days=2)).isoformat(), "guests": 1,
+    }, format="json")
+    assert response.status_code == 201, response.data
+    worker.until(lambda: len(sink.to(guest.email)) == 1)
+
+
+def test_a_message_delivered_again_sends_no_second_email(worker, sink, booking):
+    worker.until(lambda: len(confirmations(sink, booking)) == 1)
+    again = [send_booking_confirmation.delay(booking.pk) for _ in range(3)]
+    assert [result.get(timeout=15) for result in again] == [False, False, False]
+    assert len(confirmations(sink, booking)) == 1
+
+
+def test_a_cancelled_booking_gets_no_confirmation(worker, sink):
+    cancelled = BookingFactory(status=BookingStatus.CANCELLED)
+    assert send_booking_confirmation.delay(cancelled.pk).get(timeout=15) is False
+    assert confirmations(sink, cancelled) == []
+
+
+def test_a_missing_booking_fails_at_once_without_retries(worker):
+    result = send_booking_confirmation.delay(987_654_321)
+    with pytest.raises(Booking.DoesNotExist):
+        result.get(timeout=15)
+    assert [event.event for event in worker.history(result.id)] == ["received", "raised"]
+
+
+# --- faults ---------------------------------------------------------------------------------------
+@pytest.mark.slow
+def test_smtp_down_retries_with_backoff_and_delivers_when_it_is_back(worker, sink, booking):
+    worker.until(lambda: len(confirmations(sink, booking)) == 1)
+    sink.stop()
+    other = BookingFactory(status=BookingStatus.PENDING)
+    result = send_booking_confirmation.delay(other.pk)
+    worker.until(lambda: [e.event for e in worker.history(result.id)].count("retry") == 2)
+    sink.start()
+    assert result.get(timeout=15) is True
+    events = worker.history(result.id)
+    assert [e.event for e in events] == ["received", "retry", "received", "retry", "received",
+                                         "succeeded"]
+    retries = [e.detail for e in events if e.event == "retry"]
+    assert retries[0].startswith("Retry in 1s: ConnectionRefusedError")
+    assert retries[1].startswith("Retry in 2s: ConnectionRefusedError")
+    assert len(confirmations(sink, other)) == 1
+
+
+@pytest.mark.slow
+def test_a_worker_killed_mid_send_leaves_the_task_to_be_redelivered_and_sent_once(
+        django_db_setup, sink):
+    # A queue of its own, so the module's worker can't take the message instead.
+    queue = f"{settings.CELERY_TASK_DEFAULT_QUEUE}-kill"
+    booking = BookingFactory(status=BookingStatus.PENDING)
+    sink.set_delay(3)  # the SMTP conversation is in progress when the worker dies
+    first = Worker(env=worker_env(sink, queue))
+    try:
+        send_booking_confirmation.apply_async((booking.pk,), queue=queue)
+        first.until(lambda: first.inspect().active())
+        first.kill()
+    finally:
+        first.stop()
+    assert confirmations(sink, booking) == []  # the sink drops a message cut off mid-DATA
+    booking.refresh_from_db()
+    assert booking.confirmation_sent_at is None
+    sink.set_delay(0)
+    # On Redis an unacknowledged message comes back after the visibility timeout, checked when
+    # a worker starts; RabbitMQ requeues it the moment the dead worker's connection closes.
+    with Worker(env=worker_env(sink, queue), visibility_timeout=1) as second:
+        second.until(lambda: len(confirmations(sink, booking)) == 1)
+        again = send_booking_confirmation.apply_async((booking.pk,), queue=queue)
+        assert again.get(timeout=15) is False
+        assert [e.event for e in second.history()][-2:] == ["received", "succeeded"]
+    assert len(confirmations(sink, booking)) == 1
+    purge_queue(queue)
+
+
+@pytest.mark.slow
+def test_the_soft_time_limit_interrupts_a_hung_mail_server_and_the_task_retries(worker, sink):
+    booking = BookingFactory(status=BookingStatus.PENDING)
+    sink.stop()
+    # A server that accepts connections and never says a word: smtplib waits for its
+    # greeting until the soft limit interrupts the task.
+    with socket.create_server((HOST, sink.port)):
+        result = send_booking_confirmation.apply_async((booking.pk,), soft_time_limit=1)
+        worker.until(lambda: any(e.event == "retry" for e in worker.history(result.id)))
+    sink.start()
+    assert result.get(timeout=15) is True
+    events = worker.history(result.id)
+    assert "soft limit" in [e.event for e in events]
+    assert next(e.detail for e in events if e.event == "retry").startswith(
+        "Retry in 1s: SoftTimeLimitExceeded")
+    assert len(confirmations(sink, booking)) == 1
+
+
+def test_time_limits_reach_the_pool(worker):
+    # The hard limit only strikes when the soft one could not end the task (stuck in C code,
+    # or the exception swallowed); the soft one is exercised above.
+    assert worker.inspect().stats()["pool"]["timeouts"] == [60, 120]
+    assert (send_booking_confirmation.soft_time_limit, send_booking_confirmation.time_limit) \
+        == (30, 45)
+
+
+# --- the periodic task ----------------------------------------------------------------------------
+def make_pending(minutes_ago: int, **fields) -> Booking:
+    booking = BookingFactory(status=BookingStatus.PENDING, **fields)
+    Booking.objects.filter(pk=booking.pk).update(
+        created_at=timezone.now() - timedelta(minutes=minutes_ago))
+    return booking
+
+
+def test_expire_unpaid_cancels_only_old_unpaid_pending_bookings(worker):
+    old = make_pending(45)
+    recent = make_pending(10)
+    paid = make_pending(90)
+    PaymentFactory(booking=paid, status=PaymentStatus.SUCCESS)
+    confirmed = BookingFactory(status=BookingStatus.CONFIRMED)
+    Booking.objects.filter(pk=confirmed.pk).update(created_at=timezone.now() - timedelta(days=1))
+
+    assert expire_unpaid_bookings.delay().get(timeout=15) == 1
+    statuses = {b.pk: b.status for b in Booking.objects.all()}
+    assert statuses == {old.pk: "cancelled", recent.pk: "pending", paid.pk: "pending",
+                        confirmed.pk: "confirmed"}
+    assert expire_unpaid_bookings.delay().get(timeout=15) == 0  # idempotent
+
+
+def test_expire_unpaid_frees_the_nights():
+    old = make_pending(31)
+    assert booking_expire_unpaid(older_than=timedelta(minutes=30)) == 1
+    again = booking_create(listing=old.listing, guest=UserFactory(), check_in=old.check_in,
+                           check_out=old.check_out, guests=1)
+    assert again.status == BookingStatus.PENDING
+
+
+def test_beat_schedules_the_expiry_every_minute():
+    entry = settings.CELERY_BEAT_SCHEDULE["expire-unpaid-bookings"]
+    assert entry["task"] == expire_unpaid_bookings.name
+    assert entry["schedule"] == timedelta(minutes=1)
+
+
+def test_the_worker_knows_both_tasks(worker):
+    assert worker.inspect().registered() == ["bookings.tasks.expire_unpaid_bookings",
+                                             "bookings.tasks.send_booking_confirmation"]
+    stats = worker.inspect().stats()
+    assert stats["prefetch_count"] == 1
+    assert stats["pool"]["max-concurrency"] == 1
+
+
+def test_nexus_exports_the_worker():
+    assert nexus.worker.__module__ == "nexus.worker"
