@@ -130,6 +130,85 @@ class Service:
             )
 
 
+class DaemonService(Service):
+    """An embedded server run as our own child process on a loopback port, tracked by a pid file.
+
+    A subclass says how to launch it (:meth:`command`) and how to ask it for its version
+    (:meth:`probe`); starting, crash recovery, stopping and the "down" row are shared.
+    """
+
+    #: Environment variable that forces the port (``NEXUS_REDIS_PORT``…).
+    port_var: str = ""
+    #: What to call the server in messages ("redis-server", "the SMTP sink").
+    label: str = ""
+
+    @property
+    def pidfile(self) -> Path:
+        return self.home / f"{self.name}.pid"
+
+    @property
+    def log_file(self) -> Path:
+        return self.home / f"{self.name}.log"
+
+    def running_port(self) -> int | None:
+        """The port of our running server, or ``None`` if it is down."""
+        port = self.read_record().get("port")
+        if pid_alive(read_pid(self.pidfile)) and port and port_answers(port):
+            return port
+        return None
+
+    def recorded_port(self) -> int | None:
+        """The port in use, or the one recorded at the last start."""
+        return self.running_port() or self.read_record().get("port")
+
+    def command(self, port: int) -> list[str]:
+        """The argv that runs the server on ``port`` (may write a config file first)."""
+        raise NotImplementedError
+
+    def probe(self, port: int) -> tuple[str, bool, str]:
+        """Ask the running server: (version, answered correctly, detail)."""
+        raise NotImplementedError
+
+    def start(self) -> None:
+        if self.profile == "external":
+            return
+        with start_lock(self):
+            if self.running_port():
+                return
+            terminate(read_pid(self.pidfile))  # alive but not answering: a hung server
+            self.pidfile.unlink(missing_ok=True)
+            port = choose_port(self, self.port_var)
+            process = spawn_daemon(self.command(port), self.log_file)
+            self.write_record(port=port)
+            if not wait_until(lambda: process.poll() is None and port_answers(port), 15):
+                raise NexusError(
+                    self.name,
+                    f"{self.label} did not start on {HOST}:{port}; its log says:\n    "
+                    + log_tail(self.log_file),
+                    f"read {self.log_file}; `nexus up {self.name}` retries",
+                )
+            self.pidfile.write_text(str(process.pid))
+
+    def stop(self) -> None:
+        if self.profile == "external":
+            return
+        terminate(read_pid(self.pidfile))
+        self.pidfile.unlink(missing_ok=True)
+
+    def down_status(self) -> ServiceStatus:
+        """The row of an embedded server that is not running."""
+        recorded = self.read_record().get("port")
+        address = f"{HOST}:{recorded}" if recorded else "-"
+        return ServiceStatus(self.name, "embedded", address, "-", False, "not running")
+
+    def status(self) -> ServiceStatus:
+        port = self.running_port()
+        if not port:
+            return self.down_status()
+        version, ok, detail = self.probe(port)
+        return ServiceStatus(self.name, "embedded", f"{HOST}:{port}", version, ok, detail)
+
+
 # --- helpers shared by the service modules ----------------------------------------------------
 def port_is_free(port: int, host: str = HOST) -> bool:
     """True if nothing listens on ``host:port`` and we may bind it."""

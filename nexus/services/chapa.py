@@ -11,79 +11,36 @@ import json
 import sys
 import urllib.error
 import urllib.request
-from pathlib import Path
 
 from nexus.errors import NexusError
-from nexus.services.base import (
-    HOST,
-    Service,
-    ServiceStatus,
-    choose_port,
-    log_tail,
-    pid_alive,
-    port_answers,
-    read_pid,
-    spawn_daemon,
-    start_lock,
-    terminate,
-    wait_until,
-)
+from nexus.services.base import HOST, DaemonService, ServiceStatus
 
 
-class Chapa(Service):
+class Chapa(DaemonService):
     name = "chapa"
     env_var = "CHAPA_BASE_URL"
     summary = "Chapa sandbox — Chapa's v1 API, checkout page and webhooks, in test mode"
+    port_var = "NEXUS_CHAPA_PORT"
+    label = "the Chapa sandbox"
 
-    @property
-    def pidfile(self) -> Path:
-        return self.home / "chapa.pid"
+    def command(self, port: int) -> list[str]:
+        return [sys.executable, "-m", "nexus.chapa.server", "--host", HOST, "--port", str(port),
+                "--state-dir", str(self.home)]
 
-    @property
-    def log_file(self) -> Path:
-        return self.home / "chapa.log"
-
-    def running_port(self) -> int | None:
-        """Port of our running sandbox, or ``None``."""
-        port = self.read_record().get("port")
-        if pid_alive(read_pid(self.pidfile)) and port and port_answers(port):
-            return port
-        return None
-
-    def start(self) -> None:
-        if self.profile == "external":
-            return
-        with start_lock(self):
-            if self.running_port():
-                return
-            terminate(read_pid(self.pidfile))
-            port = choose_port(self, "NEXUS_CHAPA_PORT")
-            process = spawn_daemon(
-                [sys.executable, "-m", "nexus.chapa.server", "--host", HOST, "--port", str(port),
-                 "--state-dir", str(self.home)],
-                self.log_file,
-            )
-            self.write_record(port=port)
-            if not wait_until(lambda: process.poll() is None and port_answers(port), 15):
-                raise NexusError(
-                    self.name,
-                    f"the sandbox did not start on {HOST}:{port}; its log says:\n    "
-                    + log_tail(self.log_file),
-                    f"read {self.log_file}; `nexus up chapa` retries",
-                )
-            self.pidfile.write_text(str(process.pid))
-
-    def stop(self) -> None:
-        if self.profile == "external":
-            return
-        terminate(read_pid(self.pidfile))
-        self.pidfile.unlink(missing_ok=True)
+    def probe(self, port: int) -> tuple[str, bool, str]:
+        try:
+            with urllib.request.urlopen(f"http://{HOST}:{port}/_sandbox/health",
+                                        timeout=3) as response:
+                ok = json.load(response).get("status") == "ok"
+        except (urllib.error.URLError, OSError, ValueError) as exc:
+            return "-", False, str(exc)
+        return "Chapa v1 sandbox", ok, ""
 
     def url(self) -> str:
         """Base URL of the Chapa API in use."""
         if self.external_url:
             return self.external_url.rstrip("/")
-        port = self.running_port() or self.read_record().get("port")
+        port = self.recorded_port()
         if not port:
             raise NexusError(self.name, "the sandbox has never started", "run `nexus up`")
         return f"http://{HOST}:{port}"
@@ -93,7 +50,7 @@ class Chapa(Service):
 
         if self.external_url:
             return {}
-        port = self.running_port() or self.read_record().get("port")
+        port = self.recorded_port()
         if not port:
             return {}
         return {"CHAPA_BASE_URL": f"http://{HOST}:{port}",
@@ -101,21 +58,10 @@ class Chapa(Service):
                 "CHAPA_WEBHOOK_SECRET": config.WEBHOOK_SECRET}
 
     def status(self) -> ServiceStatus:
-        if self.profile == "embedded" and not self.running_port():
-            recorded = self.read_record().get("port")
-            address = f"{HOST}:{recorded}" if recorded else "-"
-            return ServiceStatus(self.name, "embedded", address, "-", False, "not running")
-        url = self.url()
-        address = url.split("://", 1)[-1]
-        if self.profile == "external":
-            return ServiceStatus(self.name, "external", address, "Chapa v1", True,
-                                 "not probed: the real API needs network")
-        try:
-            with urllib.request.urlopen(f"{url}/_sandbox/health", timeout=3) as response:
-                ok = json.load(response).get("status") == "ok"
-        except (urllib.error.URLError, OSError, ValueError) as exc:
-            return ServiceStatus(self.name, self.profile, address, "-", False, str(exc))
-        return ServiceStatus(self.name, "embedded", address, "Chapa v1 sandbox", ok)
+        if self.profile == "embedded":
+            return super().status()
+        return ServiceStatus(self.name, "external", self.url().split("://", 1)[-1], "Chapa v1",
+                             True, "not probed: the real API needs network")
 
 
 SERVICE = Chapa()
