@@ -511,6 +511,9 @@ def main() -> None:
                               args.retry_interval)
     stop = threading.Event()
     threading.Thread(target=Handler.sandbox.run_deliveries, args=(stop,), daemon=True).start()
+    # The default listen backlog (5) drops bursts of new connections, which clients then retry
+    # a second later: an async client making 20 calls at once would see 1 s stalls.
+    ThreadingHTTPServer.request_queue_size = 128
     server = ThreadingHTTPServer((args.host, args.port), Handler)
     server.daemon_threads = True
     try:
