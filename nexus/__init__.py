@@ -16,12 +16,13 @@ from nexus.display import tree
 from nexus.exercises import check
 from nexus.http import show
 from nexus.mail import mailbox
+from nexus.queries import count_queries
 from nexus.redis_tools import hit_ratio, private_redis
 from nexus.server import serve
 from nexus.worker import worker
 
 __all__ = [
-    "check", "er_diagram", "hit_ratio", "mailbox", "private_redis", "serve",
+    "check", "count_queries", "er_diagram", "hit_ratio", "mailbox", "private_redis", "serve",
     "show", "start", "status", "tree", "worker",
 ]
 

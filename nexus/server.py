@@ -33,8 +33,10 @@ _RUNNING: dict[tuple, Server] = {}
 class Server:
     """A gunicorn process serving ``config.wsgi`` on a free loopback port."""
 
-    def __init__(self, *, workers: int = 2, threads: int = 1, timeout: int = 30,
-                 settings: str | None = None, env: dict[str, str] | None = None) -> None:
+    def __init__(self, *, workers: int | None = None, threads: int | None = None,
+                 timeout: int | None = None, settings: str | None = None,
+                 env: dict[str, str] | None = None,
+                 config_file: str | Path | None = None) -> None:
         self.port = free_port()
         self.base_url = f"http://{HOST}:{self.port}"
         self.log = state_dir() / "server" / f"gunicorn-{self.port}.log"
@@ -45,12 +47,22 @@ class Server:
         if settings:
             environment["DJANGO_SETTINGS_MODULE"] = settings
         environment.update(env or {})
+        self.config_file = _config_path(config_file)
         argv = [
             sys.executable, "-m", "gunicorn", "config.wsgi:application",
-            "--bind", f"{HOST}:{self.port}", "--workers", str(workers),
-            "--threads", str(threads), "--timeout", str(timeout),
-            "--chdir", str(SAMPLE_PROJECT), "--access-logfile", "-",
+            "--bind", f"{HOST}:{self.port}", "--chdir", str(SAMPLE_PROJECT),
         ]
+        if self.config_file is None:
+            # No config file: the course's small defaults (and the access log on stdout).
+            workers, threads, timeout = workers or 2, threads or 1, timeout or 30
+            argv += ["--access-logfile", "-"]
+        else:
+            argv += ["--config", str(self.config_file)]
+        # Flags given explicitly win over the config file, as on gunicorn's command line.
+        for flag, value in (("--workers", workers), ("--threads", threads),
+                            ("--timeout", timeout)):
+            if value is not None:
+                argv += [flag, str(value)]
         self.process = spawn_daemon(argv, self.log, env=environment)
         if not wait_until(lambda: self.process.poll() is None and port_answers(self.port), 30):
             self.stop()
@@ -84,18 +96,36 @@ class Server:
         return f"<gunicorn serving sample_project at {self.base_url}>"
 
 
-def serve(*, workers: int = 2, threads: int = 1, timeout: int = 30,
-          settings: str | None = None, env: dict[str, str] | None = None) -> Server:
+def _config_path(config_file: str | Path | None) -> Path | None:
+    """``config_file`` as an absolute path; a relative one is relative to ``sample_project/``."""
+    if config_file is None:
+        return None
+    path = Path(config_file)
+    path = path if path.is_absolute() else SAMPLE_PROJECT / path
+    if not path.is_file():
+        raise NexusError("server", f"no gunicorn config file at {path}",
+                         'pass a path inside sample_project/, e.g. config_file="gunicorn.conf.py"')
+    return path
+
+
+def serve(*, workers: int | None = None, threads: int | None = None, timeout: int | None = None,
+          settings: str | None = None, env: dict[str, str] | None = None,
+          config_file: str | Path | None = None) -> Server:
     """Start (or reuse) a gunicorn server for the sample project; stopped when Python exits.
 
     ``env`` adds or overrides environment variables for the server only, e.g.
-    ``{"THROTTLE_LOGIN_RATE": "3/min"}``. Calling it again with the same arguments returns the
-    running server, so re-running a cell does not start a second one.
+    ``{"THROTTLE_LOGIN_RATE": "3/min"}``. Without ``config_file`` the server runs 2 workers of
+    1 thread with a 30 s timeout; with one (``"gunicorn.conf.py"``, relative to sample_project/)
+    the file decides, as in production, and only ``workers``/``threads``/``timeout`` given here
+    override it. The server always binds a free loopback port. Calling it again with the same
+    arguments returns the running server, so re-running a cell does not start a second one.
     """
-    key = (workers, threads, timeout, settings, tuple(sorted((env or {}).items())))
+    key = (workers, threads, timeout, settings, tuple(sorted((env or {}).items())),
+           str(config_file))
     running = _RUNNING.get(key)
     if running is not None and running.process.poll() is None and port_answers(running.port):
         return running
-    server = Server(workers=workers, threads=threads, timeout=timeout, settings=settings, env=env)
+    server = Server(workers=workers, threads=threads, timeout=timeout, settings=settings, env=env,
+                    config_file=config_file)
     _RUNNING[key] = server
     return server

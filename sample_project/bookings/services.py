@@ -24,6 +24,10 @@ class BookingNotCancellableError(ConflictError):
     """Only a pending or confirmed booking can be cancelled."""
 
 
+class BookingNotConfirmableError(ConflictError):
+    """Only a pending booking can be confirmed (a confirmed one stays confirmed)."""
+
+
 def booking_create(
     *,
     listing: Listing,
@@ -119,6 +123,33 @@ def booking_confirmation_send(*, booking: Booking) -> bool:
         Booking.objects.filter(pk=locked.pk).update(confirmation_sent_at=sent_at)
     booking.confirmation_sent_at = sent_at
     return True
+
+
+def booking_confirm(*, booking: Booking) -> bool:
+    """Mark ``booking`` confirmed (its payment succeeded); True if it changed now.
+
+    Idempotent: confirming a confirmed booking changes nothing and returns False, so a
+    replayed webhook or a second verify is harmless. Raises ``BookingNotConfirmableError``
+    (409) for a booking that was cancelled or completed meanwhile — e.g. expired while the
+    guest was paying: its nights may belong to someone else now, so money taken for it
+    needs a refund, not a silent confirmation.
+    """
+    with transaction.atomic():
+        # Lock the row: a confirm racing a cancel or the expiry job sees the other's result.
+        locked = Booking.objects.select_for_update().get(pk=booking.pk)
+        if locked.status == BookingStatus.CONFIRMED:
+            changed = False
+        elif locked.status == BookingStatus.PENDING:
+            locked.status = BookingStatus.CONFIRMED
+            locked.save(update_fields=["status", "updated_at"])
+            changed = True
+        else:
+            raise BookingNotConfirmableError(
+                f"Only a pending booking can be confirmed; this one is {locked.status}.",
+                code="booking_not_confirmable",
+            )
+    booking.status, booking.updated_at = locked.status, locked.updated_at
+    return changed
 
 
 def booking_expire_unpaid(*, older_than: timedelta) -> int:

@@ -143,4 +143,3 @@ class BookingViewSet(
         # get_object(): 404 if not visible, then IsBookingGuestOrAdmin: 403 if not yours.
         booking = booking_cancel(booking=self.get_object())
         return Response(BookingSerializer(booking).data)
-

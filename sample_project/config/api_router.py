@@ -4,16 +4,24 @@ from django.urls import include, path
 from rest_framework.routers import DefaultRouter
 
 from bookings.views import BookingViewSet
+from listings.async_views import listing_availability
 from listings.views import ListingViewSet, ReviewViewSet
+from payments.views import ChapaCallbackView, ChapaWebhookView, PaymentViewSet
 
 router = DefaultRouter()
 router.register("listings", ListingViewSet, basename="listing")
 router.register("bookings", BookingViewSet, basename="booking")
 router.register("reviews", ReviewViewSet, basename="review")
+router.register("payments", PaymentViewSet, basename="payment")
 
 app_name = "api"
 urlpatterns = [
     # Session login, DRF token, JWT and /me/; not a viewset, so routed by hand.
     path("auth/", include("accounts.urls")),
+    # An async Django view (lesson 09), outside DRF: DRF's views are synchronous.
+    path("listings/<int:pk>/availability/", listing_availability, name="listing-availability"),
+    # Called by Chapa, not by API clients; before the router so "webhook" is not a tx_ref.
+    path("payments/webhook/", ChapaWebhookView.as_view(), name="payment-webhook"),
+    path("payments/callback/", ChapaCallbackView.as_view(), name="payment-callback"),
     *router.urls,
 ]

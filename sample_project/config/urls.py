@@ -1,5 +1,6 @@
-"""Root URLconf: the admin, the REST API and its OpenAPI documentation."""
+"""Root URLconf: the admin, the REST API and its OpenAPI documentation, payment pages."""
 
+from django.conf import settings
 from django.contrib import admin
 from django.urls import include, path
 from drf_spectacular.views import (
@@ -8,11 +9,25 @@ from drf_spectacular.views import (
     SpectacularSwaggerView,
 )
 
+from config.graphql_view import APIGraphQLView
+from config.health import healthz
+from config.schema import schema
+
 urlpatterns = [
+    # Liveness and readiness for load balancers and Docker: database, cache, broker.
+    path("healthz", healthz, name="healthz"),
     path("admin/", admin.site.urls),
     path("api/", include("config.api_router")),
+    # The page Chapa sends the payer back to (HTML, outside the API).
+    path("payments/", include("payments.urls")),
     # OpenAPI 3 schema (YAML by default, ?format=json for JSON) and two UIs that read it.
     path("api/schema/", SpectacularAPIView.as_view(), name="api-schema"),
     path("api/docs/", SpectacularSwaggerView.as_view(url_name="api-schema"), name="api-docs"),
     path("api/redoc/", SpectacularRedocView.as_view(url_name="api-schema"), name="api-redoc"),
+    # GraphQL (lesson 08): one endpoint for every query and mutation. GraphiQL, the in-browser
+    # IDE a GET from a browser gets, loads its JavaScript from a CDN (unpkg.com), so it is on
+    # only with DEBUG: a production page must not run third-party scripts.
+    path("graphql", APIGraphQLView.as_view(schema=schema,
+                                           graphql_ide="graphiql" if settings.DEBUG else None),
+         name="graphql"),
 ]

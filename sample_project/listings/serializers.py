@@ -122,4 +122,3 @@ class ReviewInputSerializer(serializers.Serializer):
         min_value=1, max_value=5, help_text="1 (bad) to 5 (excellent)."
     )
     comment = serializers.CharField(required=False, allow_blank=True, max_length=5000)
-

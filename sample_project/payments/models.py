@@ -42,6 +42,15 @@ class Payment(models.Model):
     chapa_reference = models.CharField(max_length=64, blank=True)
     # The verify response as received: what we decided on, kept for disputes and support.
     verify_payload = models.JSONField(null=True, blank=True)
+    # (db_default: rows inserted by raw SQL or COPY, e.g. bulk loads, get "" too.)
+    # Why an attempt did not confirm the booking, in words support can read ("amount
+    # mismatch: …"); empty for a successful or still pending payment.
+    failure_reason = models.CharField(max_length=255, blank=True, default="", db_default="")
+    # The hosted checkout page Chapa gave us; the payer is sent (back) there.
+    checkout_url = models.CharField(max_length=500, blank=True, default="", db_default="")
+    # The idempotency record of the receipt email, set in the transaction that sends it
+    # (the same pattern as Booking.confirmation_sent_at).
+    receipt_sent_at = models.DateTimeField(null=True, blank=True, editable=False)
     created_at = models.DateTimeField(default=timezone.now, editable=False)
     updated_at = models.DateTimeField(auto_now=True)
 
@@ -67,3 +76,8 @@ class Payment(models.Model):
 
     def __str__(self) -> str:
         return f"{self.tx_ref} {self.amount} {self.currency} ({self.status})"
+
+    @property
+    def is_settled(self) -> bool:
+        """True once the outcome is known: nothing a webhook or verify says can change it."""
+        return self.status != PaymentStatus.PENDING

@@ -27,7 +27,8 @@ def solutions(lesson: str) -> dict[str, object]:
     """The solved functions of the lesson's solutions notebook, by exercise id."""
     path = next((REPO_ROOT / "solutions").glob(f"{lesson}_*.ipynb"))
     notebook = nbformat.read(path, as_version=4)
-    namespace: dict[str, object] = {"nexus": nexus}
+    # "__main__", as in a kernel: classes defined in the cells get a module (strawberry needs one).
+    namespace: dict[str, object] = {"nexus": nexus, "__name__": "__main__"}
     found = {}
     for cell in notebook.cells:
         if cell.cell_type != "code":

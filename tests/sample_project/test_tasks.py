@@ -315,9 +315,11 @@ def test_beat_schedules_the_expiry_every_minute():
     assert entry["schedule"] == timedelta(minutes=1)
 
 
-def test_the_worker_knows_both_tasks(worker):
+def test_the_worker_knows_every_task(worker):
     assert worker.inspect().registered() == ["bookings.tasks.expire_unpaid_bookings",
-                                             "bookings.tasks.send_booking_confirmation"]
+                                             "bookings.tasks.send_booking_confirmation",
+                                             "payments.tasks.reconcile_pending_payments",
+                                             "payments.tasks.send_payment_receipt"]
     stats = worker.inspect().stats()
     assert stats["prefetch_count"] == 1
     assert stats["pool"]["max-concurrency"] == 1

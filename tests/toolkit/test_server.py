@@ -35,3 +35,33 @@ def test_serve_runs_gunicorn_on_the_notebook_database():
     assert done.stdout.splitlines() == ["True Renamed in the notebook", "200 True", "True"]
     with POSTGRES.connect() as conn:
         conn.execute('DROP DATABASE IF EXISTS "nexus_nb_toolkit_server" WITH (FORCE)')
+
+
+CONFIG_SCRIPT = """
+import requests, nexus, time
+nexus.start("toolkit-server-config", quiet=True)
+server = nexus.serve(config_file="gunicorn.conf.py", env={"WEB_CONCURRENCY": "2"})
+health = requests.get(server.url("/healthz"), timeout=10)
+print(health.status_code, health.json()["status"])
+deadline = time.monotonic() + 15
+while server.log_path.read_text().count("Booting worker") < 2 and time.monotonic() < deadline:
+    time.sleep(0.1)
+log = server.log_path.read_text()
+print(log.count("Booting worker"), '"GET /healthz HTTP/1.1" 200' in log)
+server.stop()
+try:
+    nexus.serve(config_file="no-such.conf.py")
+except nexus.errors.NexusError as exc:
+    print("refused:", "no gunicorn config file" in str(exc.message()))
+"""
+
+
+@pytest.mark.slow
+def test_serve_with_the_projects_gunicorn_config_file():
+    """``config_file=``: the file decides workers and logging, as in production."""
+    done = subprocess.run([sys.executable, "-c", CONFIG_SCRIPT], cwd=REPO_ROOT,
+                          capture_output=True, text=True, timeout=120, check=False)
+    assert done.returncode == 0, done.stderr
+    assert done.stdout.splitlines() == ["200 ok", "2 True", "refused: True"]
+    with POSTGRES.connect() as conn:
+        conn.execute('DROP DATABASE IF EXISTS "nexus_nb_toolkit_server_config" WITH (FORCE)')

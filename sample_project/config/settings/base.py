@@ -232,6 +232,11 @@ CELERY_BEAT_SCHEDULE = {
         "task": "bookings.tasks.expire_unpaid_bookings",
         "schedule": timedelta(minutes=1),
     },
+    # Payments whose webhook never came (lost, or our endpoint was down): ask Chapa.
+    "reconcile-pending-payments": {
+        "task": "payments.tasks.reconcile_pending_payments",
+        "schedule": timedelta(minutes=5),
+    },
 }
 
 # BOOKINGS
@@ -265,6 +270,18 @@ SERVER_EMAIL = DEFAULT_FROM_EMAIL
 CHAPA_BASE_URL = env("CHAPA_BASE_URL", default="https://api.chapa.co")
 CHAPA_SECRET_KEY = env("CHAPA_SECRET_KEY", default="")
 CHAPA_WEBHOOK_SECRET = env("CHAPA_WEBHOOK_SECRET", default="")
+# The mode ("test" or "live") a verified payment must have to confirm a booking. Derived from
+# the key by default; set CHAPA_MODE=live in production, so a test key left in place (or a
+# test-mode payment) can never confirm a real booking with a test card.
+CHAPA_MODE = env(
+    "CHAPA_MODE", default="test" if CHAPA_SECRET_KEY.startswith("CHASECK_TEST-") else "live"
+)
+# What a client is told to wait (seconds, the Retry-After header) when Chapa is down or slow.
+PAYMENTS_RETRY_AFTER = env.int("PAYMENTS_RETRY_AFTER", default=30)
+# Beat's reconciliation verifies payments still pending after this long: the webhook should
+# have arrived by then, so Chapa is asked directly. An attempt Chapa never heard of is
+# marked failed once the booking's payment window has passed.
+PAYMENTS_RECONCILE_AFTER = timedelta(minutes=env.int("PAYMENTS_RECONCILE_AFTER_MINUTES", default=5))
 
 # DJANGO REST FRAMEWORK
 # ------------------------------------------------------------------------------
@@ -360,6 +377,21 @@ SPECTACULAR_SETTINGS = {
     },
     # Keep the "Authorize" dialog's token between page reloads while trying the API.
     "SWAGGER_UI_SETTINGS": {"persistAuthorization": True},
+}
+
+# GRAPHQL
+# ------------------------------------------------------------------------------
+# https://strawberry.rocks/docs/django — the schema is config/schema.py, served at /graphql.
+# Limits on what one query may ask for, checked before it runs: how deep it nests
+# (listings → results → reviews → author is 4) and how many fields it renames with aliases
+# (fifty aliases of one list field are fifty lists).
+GRAPHQL_MAX_DEPTH = env.int("GRAPHQL_MAX_DEPTH", default=6)
+GRAPHQL_MAX_ALIASES = env.int("GRAPHQL_MAX_ALIASES", default=15)
+# https://strawberry.rocks/docs/django/guide/pagination — like REST's PAGE_SIZE and its
+# page_size cap: a list field returns 20 rows unless asked, never more than 100.
+STRAWBERRY_DJANGO = {
+    "PAGINATION_DEFAULT_LIMIT": 20,
+    "PAGINATION_MAX_LIMIT": 100,
 }
 
 # LOGGING

@@ -4,10 +4,13 @@ Verify a configuration with ``python manage.py check --deploy``.
 """
 
 from .base import *  # noqa: F403
-from .base import DATABASES, LOGGING, env
+from .base import BASE_DIR, DATABASES, LOGGING, env
 
 # GENERAL
 # ------------------------------------------------------------------------------
+# Whatever DJANGO_DEBUG says: a debug page in production shows settings and source code
+# to anyone who triggers an error.
+DEBUG = False
 # No default on purpose: without DJANGO_SECRET_KEY the process refuses to start
 # (ImproperlyConfigured naming the variable) instead of running with a guessable key.
 SECRET_KEY = env("DJANGO_SECRET_KEY")
@@ -30,6 +33,9 @@ DATABASES["default"]["CONN_HEALTH_CHECKS"] = True
 # header. Only trust it behind a proxy that sets (and strips) it.
 SECURE_PROXY_SSL_HEADER = ("HTTP_X_FORWARDED_PROTO", "https")
 SECURE_SSL_REDIRECT = env.bool("DJANGO_SECURE_SSL_REDIRECT", default=True)
+# Health probes (Docker's HEALTHCHECK, a load balancer) call /healthz over plain HTTP from
+# inside the network; a redirect to https:// would read as "unhealthy".
+SECURE_REDIRECT_EXEMPT = [r"^healthz$"]
 SESSION_COOKIE_SECURE = True
 # The __Secure- prefix makes browsers refuse the cookie over plain HTTP.
 SESSION_COOKIE_NAME = "__Secure-sessionid"
@@ -46,11 +52,13 @@ SECURE_CONTENT_TYPE_NOSNIFF = True
 # STATIC
 # ------------------------------------------------------------------------------
 # Hashed, compressed file names: browsers may cache them forever, and a deploy changes
-# the names. Needs `manage.py collectstatic` at build time.
+# the names. Needs `manage.py collectstatic` at build time (the Dockerfile runs it).
 STORAGES = {
     "default": {"BACKEND": "django.core.files.storage.FileSystemStorage"},
     "staticfiles": {"BACKEND": "whitenoise.storage.CompressedManifestStaticFilesStorage"},
 }
+# Where collectstatic writes and WhiteNoise serves from; an image bakes the files in.
+STATIC_ROOT = env.path("DJANGO_STATIC_ROOT", default=str(BASE_DIR / "staticfiles"))
 
 # LOGGING
 # ------------------------------------------------------------------------------

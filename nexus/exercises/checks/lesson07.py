@@ -1,0 +1,175 @@
+"""Lesson 07 — payments with Chapa.
+
+07.1 runs the learner's signature check on webhooks signed exactly as the sandbox signs them
+(HMAC-SHA256 with the sandbox's webhook secret). 07.2 runs the learner's "may this confirm?" rule
+on verify answers fetched over HTTP from the course's Chapa sandbox, for transactions the check
+creates and pays there.
+"""
+
+from __future__ import annotations
+
+import copy
+import hashlib
+import hmac
+import inspect
+import json
+import uuid
+from decimal import Decimal
+
+from nexus.exercises.registry import Fail, exercise, lesson
+
+LESSON = lesson("07", "Payments with Chapa")
+LOOK_SIGNATURE = ('lesson 07, "Mistake 5: trusting the callback", and '
+                  "sample_project/payments/webhooks.py")
+LOOK_VERIFY = ('lesson 07, "Mistake 3" and "Mistake 4", and verification_problems in '
+               "sample_project/payments/services.py")
+
+SECRET = "nexus-exercise-webhook-secret"
+
+
+def _sign(body: bytes, secret: str = SECRET) -> str:
+    return hmac.new(secret.encode(), body, hashlib.sha256).hexdigest()
+
+
+def _headers(**values: str):
+    from requests.structures import CaseInsensitiveDict
+
+    return CaseInsensitiveDict(values)
+
+
+# --- 07.1 -----------------------------------------------------------------------------------------
+@exercise("07.1", "webhook_is_authentic: the body-bound HMAC, over the raw bytes",
+          needs_django=False)
+def check_webhook_is_authentic(webhook_is_authentic) -> None:
+    event = {"event": "charge.success", "tx_ref": f"nexus-{uuid.uuid4().hex[:24]}",
+             "amount": "3800.00", "currency": "ETB", "status": "success", "mode": "test"}
+    # Not the compact form: a body is whatever bytes the sender chose, spacing included.
+    body = json.dumps(event, indent=1).encode()
+    weak = hmac.new(SECRET.encode(), SECRET.encode(), hashlib.sha256).hexdigest()
+
+    def ask(case: str, body: bytes, headers) -> bool:
+        try:
+            return bool(webhook_is_authentic(body, headers, SECRET))
+        except NotImplementedError:
+            raise
+        except Exception as exc:  # a crash is an answer to grade
+            if isinstance(exc, KeyError):
+                raise Fail(expected=f"True or False ({case}), for any headers",
+                           got=f"{type(exc).__name__}: {exc}",
+                           hint="a webhook without the header must be refused (return False), "
+                                "not crash the endpoint with a 500: read the header with "
+                                "headers.get(...).", look=LOOK_SIGNATURE) from None
+            raise Fail(expected=f"True or False ({case})", got=f"{type(exc).__name__}: {exc}",
+                       hint="compute the HMAC of body (bytes) keyed with secret.encode(), and "
+                            "compare its hex digest with the header.",
+                       look=LOOK_SIGNATURE) from None
+
+    if not ask("a genuine webhook", body, _headers(**{"x-chapa-signature": _sign(body),
+                                                      "Chapa-Signature": weak})):
+        raise Fail(expected="True for a webhook signed by Chapa", got="False",
+                   hint="sign the exact bytes received: hmac.new(secret.encode(), body, "
+                        "hashlib.sha256).hexdigest(). Parsing and re-serialising the JSON "
+                        "changes the spacing, so the HMAC no longer matches.",
+                   look=LOOK_SIGNATURE)
+    tampered = body.replace(b'"3800.00"', b'"1.00"')
+    if ask("a tampered body", tampered, _headers(**{"x-chapa-signature": _sign(body)})):
+        raise Fail(expected="False when the body was changed after signing", got="True",
+                   hint="the signature must be recomputed over the body you received and "
+                        "compared with x-chapa-signature; a valid-looking header alone proves "
+                        "nothing.", look=LOOK_SIGNATURE)
+    if ask("the weak header only", tampered, _headers(**{"Chapa-Signature": weak})):
+        raise Fail(expected="False for a body with only the Chapa-Signature header", got="True",
+                   hint="Chapa-Signature is HMAC(secret, secret): the same on every webhook, "
+                        "so anyone who saw one can attach it to any body. Only "
+                        "x-chapa-signature is bound to the body.", look=LOOK_SIGNATURE)
+    if ask("a wrong secret", body, _headers(**{"x-chapa-signature": _sign(body, "guess")})):
+        raise Fail(expected="False for a signature made with another secret", got="True",
+                   hint="key the HMAC with the secret you were given.", look=LOOK_SIGNATURE)
+    if ask("no signature", body, _headers()):
+        raise Fail(expected="False for a webhook without any signature", got="True",
+                   hint="no x-chapa-signature, no trust.", look=LOOK_SIGNATURE)
+    try:
+        source = inspect.getsource(webhook_is_authentic)
+    except (OSError, TypeError):
+        source = "compare_digest"
+    if "compare_digest" not in source and "signature_is_valid" not in source:
+        raise Fail(expected="a constant-time comparison", got="another comparison (==?)",
+                   hint="compare signatures with hmac.compare_digest: == stops at the first "
+                        "differing character, and that timing tells an attacker how much of "
+                        "a forged signature is right.", look=LOOK_SIGNATURE)
+
+
+# --- 07.2 -----------------------------------------------------------------------------------------
+def _verify_bodies() -> tuple[object, dict[str, tuple[dict, object]]]:
+    """Real verify answers from the sandbox: {case: (body, payment it should be judged for)}."""
+    import requests
+    from django.conf import settings
+
+    from nexus.chapa import admin as chapa
+    from payments.chapa import ChapaClient
+    from payments.models import Payment
+
+    client = ChapaClient.from_settings()
+
+    def paid(amount, currency: str = "ETB", card: str | None = None) -> str:
+        tx_ref = f"nexus-{uuid.uuid4().hex[:24]}"
+        client.initialize(tx_ref=tx_ref, amount=Decimal(amount), currency=currency)
+        chapa.pay(tx_ref, card=card)
+        return tx_ref
+
+    def body(tx_ref: str) -> dict:
+        return requests.get(f"{settings.CHAPA_BASE_URL}/v1/transaction/verify/{tx_ref}",
+                            headers={"Authorization": f"Bearer {settings.CHAPA_SECRET_KEY}"},
+                            timeout=10).json()
+
+    def payment(tx_ref: str) -> Payment:
+        return Payment(tx_ref=tx_ref, amount=Decimal("3800.00"), currency="ETB")
+
+    good, declined = paid("3800"), paid("3800", card="4111111111111111")
+    cheap, dollars, other = paid("1"), paid("3800", "USD"), paid("3800")
+    live = copy.deepcopy(body(good))
+    live["data"]["mode"] = "live"
+    return settings.CHAPA_MODE, {
+        "paid in full": (body(good), payment(good)),
+        "declined": (body(declined), payment(declined)),
+        "paid 1 ETB": (body(cheap), payment(cheap)),
+        "paid in USD": (body(dollars), payment(dollars)),
+        "another payment's answer": (body(other), payment(good)),
+        "a live-mode payment": (live, payment(good)),
+    }
+
+
+@exercise("07.2", "may_confirm: the right fields of a verify answer")
+def check_may_confirm(may_confirm) -> None:
+    mode, cases = _verify_bodies()
+    hints = {
+        "paid in full": ("True: a successful payment of the full amount, in ETB, in test mode",
+                         "read the payment's fields inside body['data']. The amount arrives as a "
+                         "JSON number (3800) and the Payment holds Decimal('3800.00'): compare "
+                         "Decimal(str(amount)) with payment.amount, not strings."),
+        "declined": ("False: the card was declined (data.status is 'failed')",
+                     "the outer status 'success' only says the lookup worked; the payment's "
+                     "status is body['data']['status']."),
+        "paid 1 ETB": ("False: Chapa was paid 1 ETB for a 3800.00 ETB payment",
+                       "check the amount: someone can start a checkout with your tx_ref for "
+                       "1 birr."),
+        "paid in USD": ("False: paid in USD, the payment is in ETB",
+                        "check the currency as well as the amount."),
+        "another payment's answer": ("False: the answer is about another tx_ref",
+                                     "check that data.tx_ref is the payment's tx_ref."),
+        "a live-mode payment": (f"False: a live payment on a site running {mode}",
+                                "check data.mode against settings.CHAPA_MODE: a test-mode "
+                                "payment must never confirm a live booking (or the reverse)."),
+    }
+    for case, (body, payment) in cases.items():
+        try:
+            verdict = may_confirm(payment, copy.deepcopy(body))
+        except NotImplementedError:
+            raise
+        except Exception as exc:
+            raise Fail(expected=hints[case][0], got=f"{type(exc).__name__}: {exc}"[:200],
+                       hint="the fields are in body['data']: status, tx_ref, amount, currency, "
+                            "mode.", look=LOOK_VERIFY) from None
+        if bool(verdict) != (case == "paid in full"):
+            raise Fail(expected=hints[case][0], got=repr(verdict), hint=hints[case][1],
+                       look=LOOK_VERIFY)

@@ -1,0 +1,225 @@
+"""Lesson 10 — testing and CI/CD.
+
+10.1 runs the learner's *test* — against the real ``booking_create`` (it must pass) and against
+copies with one bug each (it must fail on every one): a test is only worth what it catches.
+10.2 uses the learner's factory-boy factory to build stays. Both run over the notebook's real
+PostgreSQL inside a transaction the check rolls back, so they can run again and again.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from datetime import date, timedelta
+from decimal import Decimal
+
+from nexus.exercises.registry import Fail, exercise, lesson
+
+LESSON = lesson("10", "Testing and CI/CD")
+
+
+class _Rollback(Exception):
+    """Raised to leave a check's transaction without keeping anything it wrote."""
+
+
+def _in_rollback(body: Callable[[], object]) -> object:
+    """Run ``body()`` inside a transaction that is always rolled back; return its value."""
+    from django.db import transaction
+
+    box: list[object] = []
+    try:
+        with transaction.atomic():
+            box.append(body())
+            raise _Rollback
+    except _Rollback:
+        pass
+    return box[0]
+
+
+def _describe(exc: BaseException) -> str:
+    text = f"{type(exc).__name__}: {exc}".strip().rstrip(":")
+    return text if len(text) <= 200 else text[:197] + "..."
+
+
+# --- 10.1 -----------------------------------------------------------------------------------------
+def _charges_an_extra_night(**kwargs):
+    """booking_create with an off-by-one price: nights + 1."""
+    from bookings.services import booking_create
+
+    booking = booking_create(**kwargs)
+    booking.total_price += kwargs["listing"].price_per_night
+    booking.save(update_fields=["total_price"])
+    return booking
+
+
+def _ignores_max_guests(*, listing, guests, **kwargs):
+    """booking_create that forgot the listing's max_guests."""
+    from bookings.models import Booking
+    from bookings.services import booking_create
+
+    booking = booking_create(listing=listing, guests=min(guests, listing.max_guests), **kwargs)
+    if guests != booking.guests:
+        Booking.objects.filter(pk=booking.pk).update(guests=guests)
+        booking.guests = guests
+    return booking
+
+
+def _lets_integrity_error_escape(**kwargs):
+    """booking_create that doesn't translate the exclusion constraint's refusal (a 500)."""
+    from bookings.services import BookingOverlapError, booking_create
+
+    try:
+        return booking_create(**kwargs)
+    except BookingOverlapError as exc:
+        raise exc.__cause__ from None
+
+
+#: (buggy booking_create, the hint when the learner's test lets it pass)
+MUTANTS = [
+    (_charges_an_extra_night,
+     "a booking_create that charges one night too many passed your test: compare the booking's "
+     "total_price with nights × the listing's price_per_night."),
+    (_ignores_max_guests,
+     "a booking_create that accepts more guests than the listing's max_guests passed your test: "
+     "a test must also try what the service has to refuse (with pytest.raises)."),
+    (_lets_integrity_error_escape,
+     "a booking_create that lets the database's IntegrityError escape (the API would answer 500, "
+     "not 409) passed your test: book the same nights twice and expect BookingOverlapError."),
+]
+
+
+def _run_test(test, implementation) -> BaseException | None:
+    """Run the learner's test against ``implementation`` on a fresh listing; its failure or None."""
+    from accounts.models import Role, User
+    from listings.models import City, Listing
+
+    def body():
+        host = User.objects.create(username="check10-host", email="check10-host@checks.example",
+                                   role=Role.HOST, password="!")
+        guest = User.objects.create(username="check10-guest",
+                                    email="check10-guest@checks.example", password="!")
+        listing = Listing.objects.create(
+            host=host, title="Check 10 stay", description="A place to stay.",
+            city=City.ADDIS_ABABA, address="House 10, Bole", price_per_night=Decimal("1500.00"),
+            max_guests=4, bedrooms=2, is_active=True)
+        try:
+            test(implementation, listing, guest)
+        except NotImplementedError:
+            raise
+        except (KeyboardInterrupt, SystemExit):
+            raise
+        except BaseException as exc:  # pytest.raises' "DID NOT RAISE" is a BaseException
+            return exc
+        return None
+
+    return _in_rollback(body)
+
+
+@exercise("10.1", "A test that catches bugs in booking_create")
+def check_test_catches_bugs(test) -> None:
+    from django.core.exceptions import ValidationError
+
+    from bookings.services import booking_create
+
+    look = 'lesson 10, "3. Fixtures and factories" and tests/sample_project/test_booking_create.py'
+    failure = _run_test(test, booking_create)
+    if failure is not None:
+        if isinstance(failure, ValidationError):
+            hint = "the correct booking_create refused the booking your test made: book future " \
+                   "dates (check-out after check-in) for at most max_guests guests."
+        elif isinstance(failure, AssertionError) or type(failure).__name__ == "Failed":
+            hint = "your test fails on the correct booking_create: one of its expectations is " \
+                   "not what the service promises — re-read the rules in the task."
+        else:
+            hint = "your test fails on the correct booking_create with an exception of its own: " \
+                   "read it, and call create(...) with keyword arguments like the service."
+        raise Fail(expected="your test passes on the real booking_create",
+                   got=f"it failed: {_describe(failure)}", hint=hint, look=look)
+    for mutant, hint in MUTANTS:
+        if _run_test(test, mutant) is None:
+            raise Fail(expected=f"your test fails on {mutant.__doc__.strip()}",
+                       got="it passed", hint=hint, look=look)
+
+
+# --- 10.2 -----------------------------------------------------------------------------------------
+def _stays(factory_class) -> dict[str, object]:
+    """What the learner's factory builds, as facts the check compares."""
+    from django.db import IntegrityError, transaction
+
+    from bookings.models import BookingStatus
+
+    facts: dict[str, object] = {}
+    try:
+        with transaction.atomic():
+            batch = factory_class.create_batch(3)
+    except IntegrityError as exc:
+        raise Fail(expected="create_batch(3) saves three stays",
+                   got=f"IntegrityError: {str(exc).splitlines()[0]}",
+                   hint="the database refused one of the stays: check_out must follow check_in "
+                        "(factory.LazyAttribute) and each stay needs its own dates "
+                        "(factory.Sequence).") from None
+    facts["saved"] = all(stay.pk for stay in batch)
+    facts["pending"] = all(stay.status == BookingStatus.PENDING for stay in batch)
+    facts["priced"] = all(
+        stay.total_price == stay.listing.price_per_night * (stay.check_out - stay.check_in).days
+        for stay in batch)
+    facts["future"] = all(stay.check_in > date.today() for stay in batch)
+    facts["not_own"] = all(stay.guest_id != stay.listing.host_id for stay in batch)
+    try:
+        with transaction.atomic():
+            again = [factory_class(listing=batch[0].listing) for _ in range(2)]
+        facts["same_listing"] = len({(s.check_in, s.check_out) for s in [batch[0], *again]}) == 3
+    except IntegrityError:
+        facts["same_listing"] = False
+    check_in = date.today() + timedelta(days=900)
+    try:
+        with transaction.atomic():
+            longer = factory_class(check_in=check_in, check_out=check_in + timedelta(days=5))
+        facts["price_follows"] = longer.total_price == longer.listing.price_per_night * 5
+    except IntegrityError:
+        facts["price_follows"] = False
+    try:
+        with transaction.atomic():
+            moved = factory_class(check_in=check_in + timedelta(days=40))
+        facts["check_out_follows"] = moved.check_out > moved.check_in
+    except IntegrityError:
+        facts["check_out_follows"] = False
+    return facts
+
+
+@exercise("10.2", "make_stay_factory: a factory-boy factory")
+def check_stay_factory(make_stay_factory) -> None:
+    import factory
+
+    from bookings.models import Booking
+
+    look = 'lesson 10, "3. Fixtures and factories" and tests/sample_project/factories.py'
+    made = make_stay_factory()
+    if not (isinstance(made, type) and issubclass(made, factory.django.DjangoModelFactory)
+            and made._meta.model is Booking):
+        raise Fail(expected="a DjangoModelFactory class with Meta.model = Booking",
+                   got=repr(made), hint="return the factory class itself (not an instance, not "
+                   "a booking), with class Meta: model = Booking.", look=look)
+    facts = _in_rollback(lambda: _stays(made))
+    problems = [
+        ("saved", "create_batch(3) saved every stay", "use factory.django.DjangoModelFactory, "
+         "whose create() saves the row."),
+        ("same_listing", "three stays at one listing, none overlapping", "every stay got the same "
+         "nights, so two at one listing collide with the overlap constraint: give each stay its "
+         "own dates with factory.Sequence."),
+        ("check_out_follows", "a stay made with only check_in=... still ends after it",
+         "check_out must follow check_in (factory.LazyAttribute), or a test that sets check_in "
+         "gets an impossible stay."),
+        ("price_follows", "a 5-night stay costs 5 × the nightly price", "total_price must follow "
+         "the dates and the listing (factory.LazyAttribute), not be a fixed amount."),
+        ("priced", "total_price = nights × price_per_night", "compute total_price from the stay's "
+         "own dates and listing."),
+        ("pending", "status pending", "a new stay is pending, as booking_create makes it: set "
+         "status = BookingStatus.PENDING."),
+        ("future", "check-in in the future", "stays must start after today: the service refuses "
+         "past check-ins, and tests should build what the service would."),
+        ("not_own", "the guest is not the listing's host", "give the stay a guest of its own "
+         "(a SubFactory), not the listing's host."),
+    ]
+    for key, expected, hint in problems:
+        if not facts[key]:
+            raise Fail(expected=expected, got="not so", hint=hint, look=look)

@@ -1,0 +1,206 @@
+"""A slow upstream on loopback: an HTTP server that waits a fixed time before every answer.
+
+On ``127.0.0.1`` every service answers in a millisecond or two, so there is nothing to wait for
+and nothing for async code to overlap. Real upstreams (a payment gateway, a rates API) are tens
+to hundreds of milliseconds away. This server restores that latency, deterministically:
+
+    with SlowUpstream(delay=0.1) as upstream:             # answers {"path": ..., "delay_ms": 100}
+        requests.get(upstream.url("/rates"))              # takes ≈ 100 ms
+    with SlowUpstream(delay=0.1, forward_to=chapa_url):   # Chapa's sandbox, 100 ms further away
+        ...
+
+It is itself an asyncio server, running its own event loop in a background thread (so that
+blocking clients in the notebook's thread can call it): one thread keeps any number of requests
+waiting at once. ``?delay_ms=N`` overrides the delay of one request. ``peak`` and ``served``
+count what it saw, so a check can tell concurrent clients from sequential ones.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import json
+import threading
+from typing import Self
+from urllib.parse import parse_qsl, urlsplit
+
+HOST = "127.0.0.1"
+#: Connections beyond this wait for a slot: the server stays bounded whatever a client does.
+MAX_CONNECTIONS = 200
+#: A kept-alive connection idle this long is closed.
+IDLE_TIMEOUT = 5.0
+#: Relayed requests open at once. Python's http.server (the Chapa sandbox) listens with a backlog
+#: of 5: more simultaneous connects are dropped and retried by the kernel a second later.
+RELAY_CONNECTIONS = 4
+
+
+class SlowUpstream:
+    """An HTTP/1.1 server on a free loopback port answering after ``delay`` seconds.
+
+    With ``forward_to`` (a base URL such as ``http://127.0.0.1:8000``) it waits, then relays
+    the request there and relays the answer back: the same API, ``delay`` further away.
+    """
+
+    def __init__(self, *, delay: float = 0.1, forward_to: str | None = None) -> None:
+        self.delay = delay
+        self.forward_to = urlsplit(forward_to) if forward_to else None
+        self.served = 0  # requests answered
+        self.in_flight = 0  # requests being answered right now
+        self.peak = 0  # the most requests in flight at once since the last reset()
+        self.port = 0
+        self._loop = asyncio.new_event_loop()
+        self._ready = threading.Event()
+        self._stopped = False
+        self._thread = threading.Thread(target=self._run, name="slow-upstream", daemon=True)
+        self._thread.start()
+        if not self._ready.wait(5):
+            raise RuntimeError("the slow upstream did not start within 5 s")
+
+    # --- the public side -------------------------------------------------------------------------
+    @property
+    def base_url(self) -> str:
+        return f"http://{HOST}:{self.port}"
+
+    def url(self, path: str = "/") -> str:
+        """The absolute URL of ``path`` on this server."""
+        return self.base_url + path
+
+    def reset(self) -> None:
+        """Start counting ``served`` and ``peak`` from zero."""
+        self.served = 0
+        self.peak = self.in_flight
+
+    def stop(self) -> None:
+        """Stop the server and its thread (idempotent)."""
+        if self._stopped:
+            return
+        self._stopped = True
+        self._loop.call_soon_threadsafe(self._shutdown.set)
+        self._thread.join(timeout=5)
+
+    def __enter__(self) -> Self:
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.stop()
+
+    def __repr__(self) -> str:
+        target = f", forwarding to {self.forward_to.netloc}" if self.forward_to else ""
+        return f"<SlowUpstream at {self.base_url}: {self.delay * 1000:.0f} ms{target}>"
+
+    # --- the server, in its own thread and event loop ------------------------------------------
+    def _run(self) -> None:
+        asyncio.set_event_loop(self._loop)
+        try:
+            self._loop.run_until_complete(self._serve())
+        finally:
+            self._loop.close()
+
+    async def _serve(self) -> None:
+        self._shutdown = asyncio.Event()
+        self._slots = asyncio.Semaphore(MAX_CONNECTIONS)
+        self._connections: dict[asyncio.Task, asyncio.StreamWriter] = {}
+        self._relay_slots = asyncio.Semaphore(RELAY_CONNECTIONS)
+        server = await asyncio.start_server(self._connection, HOST, 0, backlog=MAX_CONNECTIONS)
+        self.port = server.sockets[0].getsockname()[1]
+        self._ready.set()
+        async with server:
+            await self._shutdown.wait()
+            server.close()
+            # Kept-alive connections would outlive the server: close them (their handlers see
+            # the end of the stream and return) before the loop closes.
+            for writer in self._connections.values():
+                writer.close()
+            if self._connections:
+                await asyncio.wait(list(self._connections), timeout=2)
+
+    async def _connection(self, reader: asyncio.StreamReader,
+                          writer: asyncio.StreamWriter) -> None:
+        task = asyncio.current_task()
+        assert task is not None
+        self._connections[task] = writer
+        task.add_done_callback(lambda done: self._connections.pop(done, None))
+        async with self._slots:
+            try:
+                while True:  # keep-alive: one request after another on this connection
+                    async with asyncio.timeout(IDLE_TIMEOUT):
+                        head = await reader.readuntil(b"\r\n\r\n")
+                    method, target, headers = _parse_head(head)
+                    length = int(headers.get("content-length", "0"))
+                    body = await reader.readexactly(length) if length else b""
+                    answer = await self._answer(method, target, headers, body)
+                    writer.write(answer)
+                    await writer.drain()
+                    if headers.get("connection", "").lower() == "close":
+                        break
+            except (asyncio.IncompleteReadError, asyncio.LimitOverrunError, TimeoutError,
+                    ConnectionError, ValueError):
+                pass  # the client went away, idled out or sent something we don't speak
+            finally:
+                writer.close()
+                with contextlib.suppress(ConnectionError, asyncio.CancelledError):
+                    await writer.wait_closed()
+
+    async def _answer(self, method: str, target: str, headers: dict[str, str],
+                      body: bytes) -> bytes:
+        self.in_flight += 1
+        self.peak = max(self.peak, self.in_flight)
+        try:
+            url = urlsplit(target)
+            query = dict(parse_qsl(url.query))
+            delay = int(query["delay_ms"]) / 1000 if "delay_ms" in query else self.delay
+            # The latency: waiting, not working (cut short only when the server stops).
+            with contextlib.suppress(TimeoutError):
+                async with asyncio.timeout(delay):
+                    await self._shutdown.wait()
+            if self._shutdown.is_set():
+                raise ConnectionAbortedError("the server is stopping")
+            if self.forward_to is None:
+                payload = json.dumps({"path": url.path, "delay_ms": round(delay * 1000)})
+                return _response(200, "OK", payload.encode(), "application/json")
+            return await self._forward(method, target, headers, body)
+        finally:
+            self.in_flight -= 1
+            self.served += 1
+
+    async def _forward(self, method: str, target: str, headers: dict[str, str],
+                       body: bytes) -> bytes:
+        assert self.forward_to is not None
+        host, port = self.forward_to.hostname or HOST, self.forward_to.port or 80
+        relayed = {k: v for k, v in headers.items() if k not in {"host", "connection"}}
+        lines = [f"{method} {target} HTTP/1.1", f"Host: {host}:{port}", "Connection: close",
+                 *(f"{k}: {v}" for k, v in relayed.items())]
+        async with self._relay_slots:  # the delay is already over: relaying takes a few ms
+            reader, writer = await asyncio.open_connection(host, port)
+            try:
+                writer.write(("\r\n".join(lines) + "\r\n\r\n").encode() + body)
+                await writer.drain()
+                raw = await reader.read()  # Connection: close — the answer ends at EOF
+            finally:
+                writer.close()
+                with contextlib.suppress(ConnectionError):
+                    await writer.wait_closed()
+        head, _, payload = raw.partition(b"\r\n\r\n")
+        status_line, *header_lines = head.decode("latin-1").split("\r\n")
+        _, code, *reason = status_line.split(" ", 2)
+        content_type = next((line.split(":", 1)[1].strip() for line in header_lines
+                             if line.lower().startswith("content-type:")), "application/json")
+        return _response(int(code), reason[0] if reason else "", payload, content_type)
+
+
+def _parse_head(head: bytes) -> tuple[str, str, dict[str, str]]:
+    """Method, target and lower-cased headers of a request head."""
+    request_line, *lines = head.decode("latin-1").rstrip("\r\n").split("\r\n")
+    method, target, _version = request_line.split(" ", 2)
+    headers = {}
+    for line in lines:
+        name, _, value = line.partition(":")
+        headers[name.strip().lower()] = value.strip()
+    return method, target, headers
+
+
+def _response(code: int, reason: str, body: bytes, content_type: str) -> bytes:
+    head = (f"HTTP/1.1 {code} {reason}\r\nContent-Type: {content_type}\r\n"
+            f"Content-Length: {len(body)}\r\nConnection: keep-alive\r\n\r\n")
+    return head.encode("latin-1") + body
+

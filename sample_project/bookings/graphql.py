@@ -1,0 +1,115 @@
+"""GraphQL types, queries and mutations for bookings (strawberry-graphql-django).
+
+Same rules as the REST API, from the same code: the bookings you may see come from
+``booking_list_visible_to``; creating and cancelling call ``booking_create`` and
+``booking_cancel``; who may cancel is ``IsBookingGuestOrAdmin``. So a booking you may not
+see is "not found" here exactly as it is a 404 at /api/bookings/<id>/, and one you may see
+but not cancel (you host the listing) is "forbidden", a 403 there.
+"""
+
+from datetime import date
+
+import strawberry
+import strawberry_django
+from django.core.exceptions import PermissionDenied, ValidationError
+from django.db.models import QuerySet
+from strawberry import auto
+from strawberry.types import Info
+from strawberry_django.pagination import OffsetPaginated
+
+from accounts.graphql import UserType
+from bookings.models import Booking
+from bookings.permissions import IsBookingGuestOrAdmin
+from bookings.selectors import booking_list_visible_to
+from bookings.services import booking_cancel, booking_create
+from config.graphql_errors import require_user
+from listings.models import Listing
+from listings.selectors import listing_list_visible_to
+
+
+@strawberry_django.type(Listing, name="BookedListing")
+class BookedListingType:
+    """The listing a booking is for, as much of it as a booking page shows."""
+
+    id: auto
+    title: auto
+    city: str
+
+
+@strawberry_django.type(Booking, name="Booking")
+class BookingType:
+    """A stay from checkIn (first night) to checkOut (departure day, not a night)."""
+
+    id: auto
+    listing: BookedListingType
+    guest: UserType
+    check_in: auto
+    check_out: auto
+    guests: auto
+    total_price: auto
+    status: str
+    created_at: auto
+
+    @strawberry_django.field(only=["check_in", "check_out"])
+    def nights(self, root: Booking) -> int:
+        return root.nights
+
+
+@strawberry.input
+class BookingInput:
+    """What a guest sends to book a stay (REST: BookingInputSerializer)."""
+
+    listing_id: strawberry.ID
+    check_in: date
+    check_out: date
+    guests: int
+
+
+def _id(value: strawberry.ID) -> int | None:
+    """A database id from a GraphQL ID, or None for one that can't be an id ("abc")."""
+    return int(value) if str(value).isdigit() else None
+
+
+def _visible_booking(info: Info, booking_id: strawberry.ID) -> Booking:
+    """The booking if the user may see it; DoesNotExist otherwise, exactly like a wrong id."""
+    user = require_user(info)
+    booking = booking_list_visible_to(user=user).filter(pk=_id(booking_id)).first()
+    if booking is None:
+        raise Booking.DoesNotExist("No Booking matches the given query.")
+    return booking
+
+
+@strawberry.type
+class BookingQueries:
+    @strawberry_django.offset_paginated(OffsetPaginated[BookingType])
+    def bookings(self, info: Info) -> QuerySet[Booking]:
+        """The bookings you may see (yours, and at your listings if you host), by id."""
+        return booking_list_visible_to(user=require_user(info))
+
+    @strawberry_django.field
+    def booking(self, info: Info, id: strawberry.ID) -> BookingType | None:
+        """One booking you may see; null for any other id."""
+        return booking_list_visible_to(user=require_user(info)).filter(pk=_id(id)).first()
+
+
+@strawberry.type
+class BookingMutations:
+    @strawberry_django.mutation
+    def create_booking(self, info: Info, data: BookingInput) -> BookingType:
+        """Book a stay: the same service, rules and messages as POST /api/bookings/."""
+        user = require_user(info)
+        listing = listing_list_visible_to(user=user).filter(pk=_id(data.listing_id)).first()
+        if listing is None:  # another host's inactive listing reads as a wrong id, as in REST
+            raise ValidationError(
+                {"listing": f'Invalid pk "{data.listing_id}" - object does not exist.'})
+        return booking_create(listing=listing, guest=user, check_in=data.check_in,
+                              check_out=data.check_out, guests=data.guests)
+
+    @strawberry_django.mutation
+    def cancel_booking(self, info: Info, id: strawberry.ID) -> BookingType:
+        """Cancel a booking: its guest or an admin; the listing's host is refused."""
+        booking = _visible_booking(info, id)
+        permission = IsBookingGuestOrAdmin()
+        if not permission.has_object_permission(info.context.request, None, booking):
+            raise PermissionDenied(permission.message)
+        return booking_cancel(booking=booking)

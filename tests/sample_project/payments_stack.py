@@ -1,0 +1,130 @@
+"""Every process a payment touches, for tests: Chapa's sandbox, gunicorn, a Celery worker, SMTP.
+
+A private sandbox (its own port and state, webhooks retried every 0.2 s) and a private SMTP sink,
+so the tests neither see nor disturb what a notebook does with the course's shared ones; the API
+server and the worker run the test settings on pytest-django's test database. Used by
+``test_payments*.py`` and by the browser test.
+"""
+
+from __future__ import annotations
+
+import os
+import subprocess
+import sys
+import uuid
+from datetime import timedelta
+from pathlib import Path
+from urllib.parse import urlsplit
+
+import requests
+from django.conf import settings
+from django.utils import timezone
+from rest_framework_simplejwt.tokens import AccessToken
+
+from bookings.models import Booking
+from bookings.services import booking_create
+from nexus.mail import Mailbox
+from nexus.server import Server
+from nexus.services.base import HOST, free_port, port_answers, terminate, wait_until
+from nexus.worker import Worker, purge_queue
+from tests.chapa.conftest import Sandbox
+
+from .factories import ListingFactory, UserFactory
+
+VISA = "4200000000000000"
+DECLINED = "4111111111111111"
+RECEIPT_SUBJECT = "Payment received: "
+
+
+class Sink:
+    """The course's SMTP sink (``python -m nexus.smtp_sink``) on a port and folder of our own."""
+
+    def __init__(self, home: Path) -> None:
+        self.maildir = home / "mail"
+        self.port = free_port()
+        self.process = subprocess.Popen(
+            [sys.executable, "-m", "nexus.smtp_sink", "--host", HOST, "--port", str(self.port),
+             "--maildir", str(self.maildir)],
+            stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,
+        )
+        assert wait_until(lambda: port_answers(self.port), 15), "private SMTP sink did not start"
+
+    def receipts(self, address: str) -> list:
+        """Receipts (not booking confirmations) sent to ``address``."""
+        return [m for m in Mailbox(self.maildir).to(address)
+                if m.subject.startswith(RECEIPT_SUBJECT)]
+
+    def stop(self) -> None:
+        terminate(self.process.pid)
+        self.process.wait(timeout=10)
+
+
+class PaymentStack:
+    """Sandbox + API server + worker + sink, wired to each other and to the test database."""
+
+    def __init__(self, home: Path) -> None:
+        self.sink = Sink(home)
+        self.sandbox = Sandbox(home / "chapa")
+        self.sandbox.start()
+        database = urlsplit(os.environ["DATABASE_URL"])._replace(
+            path="/" + settings.DATABASES["default"]["NAME"]).geturl()
+        self.env = {
+            "DJANGO_SETTINGS_MODULE": "config.settings.test",
+            "DATABASE_URL": database,
+            "CELERY_TASK_DEFAULT_QUEUE": settings.CELERY_TASK_DEFAULT_QUEUE,
+            "EMAIL_HOST": HOST,
+            "EMAIL_PORT": str(self.sink.port),
+            "CHAPA_BASE_URL": self.sandbox.url,
+            "BOOKING_EMAIL_RETRY_JITTER": "false",
+        }
+        purge_queue(settings.CELERY_TASK_DEFAULT_QUEUE)
+        self.server = Server(workers=2, threads=2, env=self.env)
+        self.worker = Worker(env=self.env)
+        self.configure(webhook_url=self.server.url("/api/payments/webhook/"))
+
+    # --- the sandbox, as Chapa's dashboard and as a payer ---------------------------------------
+    def configure(self, **values) -> dict:
+        return requests.post(self.sandbox.url + "/_sandbox/settings", json=values,
+                             timeout=10).json()
+
+    def pay(self, tx_ref: str, *, card: str = VISA, cancel: bool = False) -> str:
+        form = ({"action": "cancel"} if cancel else
+                {"method": "card", "card_number": card, "expiry": "12/34", "cvv": "123"})
+        response = requests.post(f"{self.sandbox.url}/_sandbox/transactions/{tx_ref}/pay",
+                                 json=form, timeout=10)
+        assert response.status_code == 200, response.text
+        return response.json()["status"]
+
+    def replay(self, tx_ref: str) -> int:
+        return requests.post(f"{self.sandbox.url}/_sandbox/transactions/{tx_ref}/replay",
+                             json={}, timeout=10).json()["delivery"]
+
+    def deliveries(self, tx_ref: str) -> list[dict]:
+        return requests.get(f"{self.sandbox.url}/_sandbox/deliveries",
+                            params={"tx_ref": tx_ref}, timeout=10).json()
+
+    # --- the API, as the guest's client ------------------------------------------------------
+    def start_payment(self, booking: Booking) -> requests.Response:
+        return requests.post(self.server.url("/api/payments/"), json={"booking": booking.pk},
+                             headers=self.auth(booking), timeout=30)
+
+    @staticmethod
+    def auth(booking: Booking) -> dict[str, str]:
+        return {"Authorization": f"Bearer {AccessToken.for_user(booking.guest)}"}
+
+    def stop(self) -> None:
+        self.worker.stop()
+        self.server.stop()
+        if self.sandbox.process and self.sandbox.process.poll() is None:
+            self.sandbox.process.terminate()
+            self.sandbox.process.wait(timeout=10)
+        self.sink.stop()
+        purge_queue(settings.CELERY_TASK_DEFAULT_QUEUE)
+
+
+def future_booking(days_ahead: int = 120) -> Booking:
+    """A committed pending booking, months ahead, by a new guest with an address of their own."""
+    guest = UserFactory(email=f"guest.{uuid.uuid4().hex[:10]}@example.com")
+    check_in = timezone.localdate() + timedelta(days=days_ahead)
+    return booking_create(listing=ListingFactory(), guest=guest, check_in=check_in,
+                          check_out=check_in + timedelta(days=3), guests=2)

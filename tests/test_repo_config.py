@@ -1,0 +1,258 @@
+"""The CI workflow, the pre-commit hooks and the deployment files, checked for structure.
+
+No Docker engine runs where these tests run, so nothing here builds or starts a container: the
+files are read with PyYAML (and the Dockerfile as text) and held to what the lessons say they do.
+"""
+
+from __future__ import annotations
+
+import os
+import re
+import subprocess
+import sys
+import tomllib
+from pathlib import Path
+
+import pytest
+import yaml
+
+ROOT = Path(__file__).resolve().parent.parent
+SAMPLE_PROJECT = ROOT / "sample_project"
+EXTERNAL_PROFILE = {
+    "DATABASE_URL": "postgres://postgres@127.0.0.1:5432/nexus_ci",
+    "REDIS_URL": "redis://127.0.0.1:6379/1",
+    "CELERY_BROKER_URL": "amqp://guest:guest@127.0.0.1:5672//",
+}
+COMPOSE_SERVICES = {"web", "worker", "beat", "postgres", "redis", "rabbitmq"}
+
+
+def load(path: Path) -> dict:
+    return yaml.safe_load(path.read_text(encoding="utf-8"))
+
+
+# --- .github/workflows/ci.yml ---------------------------------------------------------------------
+@pytest.fixture(scope="module")
+def workflow() -> dict:
+    return load(ROOT / ".github" / "workflows" / "ci.yml")
+
+
+def triggers(workflow: dict) -> dict:
+    # YAML 1.1 reads the bare key `on` as the boolean True.
+    return workflow.get("on", workflow.get(True))
+
+
+def test_ci_runs_on_pushes_and_pull_requests(workflow):
+    assert {"push", "pull_request"} <= set(triggers(workflow))
+    assert workflow["permissions"] == {"contents": "read"}
+
+
+def test_ci_tests_on_python_311_and_newer(workflow):
+    job = workflow["jobs"]["test"]
+    assert job["runs-on"].startswith("ubuntu")
+    versions = job["strategy"]["matrix"]["python-version"]
+    assert versions[0] == "3.11" and all(re.fullmatch(r"3\.1[1-9]", v) for v in versions)
+    setup = next(s for s in job["steps"] if s.get("uses", "").startswith("actions/setup-python"))
+    assert setup["with"]["python-version"] == "${{ matrix.python-version }}"
+
+
+def test_ci_service_containers_have_health_checks_and_ports(workflow):
+    services = workflow["jobs"]["test"]["services"]
+    assert set(services) == {"postgres", "redis", "rabbitmq"}
+    ports = {"postgres": "5432:5432", "redis": "6379:6379", "rabbitmq": "5672:5672"}
+    for name, service in services.items():
+        assert service["image"].split(":")[0] == name
+        assert ports[name] in service["ports"]
+        assert "--health-cmd" in service["options"], f"{name} has no health check"
+        assert "--health-retries" in service["options"]
+
+
+def test_ci_runs_make_test_in_both_profiles(workflow):
+    steps = workflow["jobs"]["test"]["steps"]
+    runs = [s for s in steps if s.get("run", "").strip() == "make test"]
+    assert len(runs) == 2, "make test once per profile"
+    embedded, external = runs
+    assert not set(EXTERNAL_PROFILE) & set(embedded.get("env", {}))
+    assert external["env"] == EXTERNAL_PROFILE
+    # The external profile runs even when the embedded one failed.
+    assert "failure()" in external["if"]
+
+
+def test_ci_external_profile_matches_ci_run():
+    """.ci/run (CI without GitHub) and the workflow point at the same services."""
+    script = (ROOT / ".ci" / "run").read_text()
+    for name, value in EXTERNAL_PROFILE.items():
+        assert f"{name}={value}" in script
+    assert "make test" in script
+
+
+def test_ci_installs_chromium_for_the_browser_test(workflow):
+    steps = workflow["jobs"]["test"]["steps"]
+    assert any("apt-get install" in s.get("run", "") and "chromium" in s["run"] for s in steps)
+    assert not any("playwright install" in s.get("run", "") for s in steps)
+
+
+def test_ci_lint_job_runs_pre_commit(workflow):
+    steps = workflow["jobs"]["lint"]["steps"]
+    assert any("pre-commit run --all-files" in s.get("run", "") for s in steps)
+
+
+def test_readme_test_command_is_what_ci_runs():
+    assert "make test" in (ROOT / "README.md").read_text()
+    assert re.search(r"^test:.*\n\t.*pytest tests", (ROOT / "Makefile").read_text(), re.M)
+
+
+# --- .pre-commit-config.yaml ---------------------------------------------------------------------
+@pytest.fixture(scope="module")
+def hooks() -> dict:
+    config = load(ROOT / ".pre-commit-config.yaml")
+    return {hook["id"]: hook for repo in config["repos"] for hook in repo["hooks"]}
+
+
+def test_pre_commit_has_ruff_and_the_hygiene_hooks(hooks):
+    assert {"ruff", "trailing-whitespace", "end-of-file", "check-yaml",
+            "check-added-large-files"} <= set(hooks)
+    assert hooks["ruff"]["entry"].startswith(".venv/bin/ruff check")
+    assert "ruff-format" not in hooks  # the tree is not ruff-formatted
+
+
+@pytest.mark.parametrize("hook", ["end-of-file", "check-yaml", "large-files"])
+def test_the_hygiene_hooks_accept_this_repository(hook, tmp_path):
+    tracked = subprocess.run(["git", "ls-files"], cwd=ROOT, capture_output=True, text=True,
+                             check=True).stdout.split()
+    suffixes = {"check-yaml": (".yml", ".yaml")}.get(hook, ("",))
+    files = [f for f in tracked if f.endswith(suffixes) and (ROOT / f).is_file()]
+    done = subprocess.run([sys.executable, ".ci/hooks.py", hook, *files], cwd=ROOT,
+                          capture_output=True, text=True, check=False)
+    assert done.returncode == 0, done.stdout
+
+
+def test_the_hygiene_hooks_catch_problems(tmp_path):
+    broken = tmp_path / "broken.yaml"
+    broken.write_text("key: [unclosed\n")
+    no_newline = tmp_path / "no_newline.txt"
+    no_newline.write_text("text")
+    big = tmp_path / "big.bin"
+    big.write_bytes(b"0" * 2048)
+
+    def hook(*args: str) -> subprocess.CompletedProcess:
+        return subprocess.run([sys.executable, str(ROOT / ".ci" / "hooks.py"), *args],
+                              capture_output=True, text=True, check=False)
+
+    assert hook("check-yaml", str(broken)).returncode == 1
+    assert hook("end-of-file", str(no_newline)).returncode == 1
+    assert no_newline.read_text() == "text\n"  # fixed, like pre-commit-hooks' fixer
+    assert hook("large-files", "--max-kb", "1", str(big)).returncode == 1
+
+
+# --- sample_project/compose.yaml ------------------------------------------------------------------
+@pytest.fixture(scope="module")
+def compose() -> dict:
+    return load(SAMPLE_PROJECT / "compose.yaml")
+
+
+def test_compose_has_the_production_services(compose):
+    assert set(compose["services"]) >= COMPOSE_SERVICES
+
+
+def test_every_long_running_service_has_a_health_check(compose):
+    for name in COMPOSE_SERVICES:
+        check = compose["services"][name].get("healthcheck", {})
+        assert check.get("test") and not check.get("disable"), f"{name} has no health check"
+        assert check["test"][0] in ("CMD", "CMD-SHELL")
+
+
+def test_app_services_wait_for_healthy_backing_services(compose):
+    services = compose["services"]
+    for name in ("web", "worker", "beat"):
+        depends = services[name]["depends_on"]
+        for backing in ("postgres", "redis", "rabbitmq"):
+            assert depends[backing]["condition"] == "service_healthy", (name, backing)
+        assert depends["migrate"]["condition"] == "service_completed_successfully"
+
+
+def test_app_services_share_the_image_and_read_env_from_dot_env(compose):
+    services = compose["services"]
+    for name in ("web", "worker", "beat", "migrate"):
+        service = services[name]
+        assert service["build"] == "." and service["env_file"] == ".env"
+        env = service["environment"]
+        assert env["DJANGO_SETTINGS_MODULE"] == "config.settings.production"
+        assert re.fullmatch(r"postgres://nexus:\$\{.+\}@postgres:5432/nexus", env["DATABASE_URL"])
+        assert re.fullmatch(r"amqp://nexus:\$\{.+\}@rabbitmq:5672//", env["CELERY_BROKER_URL"])
+        assert env["REDIS_URL"] == "redis://redis:6379/1"
+    assert "gunicorn.conf.py" in services["web"]["command"]
+    assert services["worker"]["command"][:4] == ["celery", "-A", "config", "worker"]
+    assert services["beat"]["command"][:4] == ["celery", "-A", "config", "beat"]
+
+
+def test_compose_takes_passwords_from_the_environment_not_the_file(compose):
+    text = (SAMPLE_PROJECT / "compose.yaml").read_text()
+    assert compose["services"]["postgres"]["environment"]["POSTGRES_PASSWORD"].startswith("${")
+    assert not re.search(r"(PASSWORD|SECRET_KEY)\s*:\s*[\"']?[A-Za-z0-9]", text)
+    documented = (SAMPLE_PROJECT / ".env.example").read_text()
+    for variable in set(re.findall(r"\$\{([A-Z_]+)", text)):
+        assert re.search(rf"^#?\s*{variable}=", documented, re.M), f"document {variable}"
+
+
+# --- sample_project/Dockerfile --------------------------------------------------------------------
+@pytest.fixture(scope="module")
+def dockerfile() -> str:
+    return (SAMPLE_PROJECT / "Dockerfile").read_text()
+
+
+def instructions(dockerfile: str) -> list[tuple[str, str]]:
+    joined = re.sub(r"\\\n\s*", " ", dockerfile)
+    return [(line.split(None, 1)[0].upper(), line.split(None, 1)[1] if " " in line else "")
+            for line in joined.splitlines() if line.strip() and not line.lstrip().startswith("#")]
+
+
+def test_dockerfile_is_multi_stage_and_ends_as_a_non_root_user(dockerfile):
+    steps = instructions(dockerfile)
+    stages = [args for op, args in steps if op == "FROM"]
+    assert len(stages) == 2 and " AS builder" in stages[0] and " AS runtime" in stages[1]
+    assert all("slim" in stage for stage in stages)
+    runtime = steps[[i for i, (op, _) in enumerate(steps) if op == "FROM"][1]:]
+    assert any(op == "COPY" and "--from=builder" in args for op, args in runtime)
+    users = [args for op, args in runtime if op == "USER"]
+    assert users and users[-1] not in ("root", "0")
+
+
+def test_dockerfile_collects_static_files_checks_health_and_runs_gunicorn(dockerfile):
+    steps = instructions(dockerfile)
+    assert any(op == "RUN" and "collectstatic --noinput" in args for op, args in steps)
+    health = [args for op, args in steps if op == "HEALTHCHECK"]
+    assert health and "/healthz" in health[0]
+    cmd = [args for op, args in steps if op == "CMD"][-1]
+    assert cmd.startswith("[") and "gunicorn" in cmd and "gunicorn.conf.py" in cmd
+
+
+def test_requirements_match_pyproject():
+    """The image's requirements.txt is the sample project's part of pyproject, line for line."""
+    pyproject = tomllib.loads((ROOT / "pyproject.toml").read_text())
+    declared = {re.sub(r"\s", "", d) for d in pyproject["project"]["dependencies"]}
+    lines = (SAMPLE_PROJECT / "requirements.txt").read_text().splitlines()
+    required = [line for line in lines if line.strip() and not line.startswith("#")]
+    assert required and set(required) <= declared, set(required) - declared
+    assert {"gunicorn>=22.0", "whitenoise>=6.6", "django>=5.2,<5.3"} <= set(required)
+
+
+def test_dockerignore_keeps_secrets_out_of_the_image():
+    ignored = (SAMPLE_PROJECT / ".dockerignore").read_text().splitlines()
+    assert ".env" in ignored
+
+
+# --- sample_project/gunicorn.conf.py -------------------------------------------------------------
+def test_gunicorn_config_loads_with_gunicorn():
+    """gunicorn itself reads the file and prints the values it resolved."""
+    done = subprocess.run(
+        [sys.executable, "-m", "gunicorn", "--config", "gunicorn.conf.py", "--print-config",
+         "config.wsgi"],
+        cwd=SAMPLE_PROJECT, capture_output=True, text=True, timeout=60, check=False,
+        # --print-config also loads the app, which needs the services' variables.
+        env={**os.environ, "WEB_CONCURRENCY": "2", "FORWARDED_ALLOW_IPS": "10.0.0.1"},
+    )
+    assert done.returncode == 0, done.stderr
+    values = dict(re.findall(r"^(\w+)\s*=\s*(.*)$", done.stdout, re.M))
+    assert values["workers"] == "2"
+    assert values["timeout"] == "30" and values["graceful_timeout"] == "20"
+    assert values["accesslog"] == "-" and values["forwarded_allow_ips"] == "['10.0.0.1']"
