@@ -201,7 +201,10 @@ def test_a_missing_booking_fails_at_once_without_retries(worker):
     result = send_booking_confirmation.delay(987_654_321)
     with pytest.raises(Booking.DoesNotExist):
         result.get(timeout=15)
-    assert [event.event for event in worker.history(result.id)] == ["received", "raised"]
+    # The log line may trail the result by a moment; its order against "received" is not
+    # guaranteed (two processes write the log), its count is: raised once, never retried.
+    worker.until(lambda: "raised" in [e.event for e in worker.history(result.id)])
+    assert sorted(e.event for e in worker.history(result.id)) == ["raised", "received"]
 
 
 # --- faults ---------------------------------------------------------------------------------------
@@ -215,8 +218,8 @@ def test_smtp_down_retries_with_backoff_and_delivers_when_it_is_back(worker, sin
     sink.start()
     assert result.get(timeout=15) is True
     events = worker.history(result.id)
-    assert [e.event for e in events] == ["received", "retry", "received", "retry", "received",
-                                         "succeeded"]
+    names = [e.event for e in events]
+    assert (names.count("received"), names.count("retry"), names.count("succeeded")) == (3, 2, 1)
     retries = [e.detail for e in events if e.event == "retry"]
     assert retries[0].startswith("Retry in 1s: ConnectionRefusedError")
     assert retries[1].startswith("Retry in 2s: ConnectionRefusedError")
@@ -247,7 +250,9 @@ def test_a_worker_killed_mid_send_leaves_the_task_to_be_redelivered_and_sent_onc
         second.until(lambda: len(confirmations(sink, booking)) == 1)
         again = send_booking_confirmation.apply_async((booking.pk,), queue=queue)
         assert again.get(timeout=15) is False
-        assert [e.event for e in second.history()][-2:] == ["received", "succeeded"]
+        # The pool process logs "succeeded" and the main process "received": their lines
+        # may interleave, so compare the set of events, not their order.
+        assert {"received", "succeeded"} <= {e.event for e in second.history(again.id)}
     assert len(confirmations(sink, booking)) == 1
     purge_queue(queue)
 
