@@ -20,6 +20,7 @@ from pathlib import Path
 import requests
 
 import nexus
+from nexus.load import percentile
 from nexus.paths import REPO_ROOT
 
 RESULTS = Path(__file__).with_name("RESULTS.md")
@@ -35,13 +36,6 @@ class Figure:
     value: str
     target: str
     ok: bool
-
-
-def percentile(values: list[float], pct: float) -> float:
-    """The ``pct``-th percentile (nearest rank) of ``values``."""
-    ordered = sorted(values)
-    rank = max(0, min(len(ordered) - 1, round(pct / 100 * len(ordered) + 0.5) - 1))
-    return ordered[rank]
 
 
 def timed(call: Callable[[], object]) -> float:
