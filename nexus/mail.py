@@ -43,12 +43,30 @@ def _parse(path: Path) -> Mail:
     )
 
 
+#: Parsed messages by (path, mtime, size): a file never changes once written, so a poll that
+#: reads the mailbox again (``worker.until(...)``) parses only the mail that arrived since.
+_PARSED: dict[tuple[Path, int, int], Mail] = {}
+
+
+def _parse_once(path: Path) -> Mail:
+    stat = path.stat()
+    key = (path, stat.st_mtime_ns, stat.st_size)
+    if key not in _PARSED:
+        _PARSED[key] = _parse(path)
+    return _PARSED[key]
+
+
 class Mailbox:
     """The sink's messages in arrival order; a snapshot taken when created."""
 
     def __init__(self, maildir: Path) -> None:
         self.maildir = maildir
-        self.messages = [_parse(p) for p in sorted(maildir.glob("*.eml"))]
+        self.messages = []
+        for path in sorted(maildir.glob("*.eml")):
+            try:
+                self.messages.append(_parse_once(path))
+            except FileNotFoundError:  # cleared while we read
+                continue
 
     def __len__(self) -> int:
         return len(self.messages)

@@ -203,4 +203,3 @@ def _response(code: int, reason: str, body: bytes, content_type: str) -> bytes:
     head = (f"HTTP/1.1 {code} {reason}\r\nContent-Type: {content_type}\r\n"
             f"Content-Length: {len(body)}\r\nConnection: keep-alive\r\n\r\n")
     return head.encode("latin-1") + body
-

@@ -7,12 +7,14 @@ from bookings.views import BookingViewSet
 from listings.async_views import listing_availability
 from listings.views import ListingViewSet, ReviewViewSet
 from payments.views import ChapaCallbackView, ChapaWebhookView, PaymentViewSet
+from wishlists.views import WishlistViewSet
 
 router = DefaultRouter()
 router.register("listings", ListingViewSet, basename="listing")
 router.register("bookings", BookingViewSet, basename="booking")
 router.register("reviews", ReviewViewSet, basename="review")
 router.register("payments", PaymentViewSet, basename="payment")
+router.register("wishlist", WishlistViewSet, basename="wishlist")
 
 app_name = "api"
 urlpatterns = [

@@ -23,9 +23,10 @@ from strawberry_django.optimizer import DjangoOptimizerExtension
 from bookings.graphql import BookingMutations, BookingQueries
 from config.graphql_errors import ClientErrors, client_error
 from listings.graphql import ListingQueries
+from wishlists.graphql import WishlistMutations, WishlistQueries
 
-Query = merge_types("Query", (ListingQueries, BookingQueries))
-Mutation = merge_types("Mutation", (BookingMutations,))
+Query = merge_types("Query", (ListingQueries, BookingQueries, WishlistQueries))
+Mutation = merge_types("Mutation", (BookingMutations, WishlistMutations))
 
 
 class Schema(strawberry.Schema):

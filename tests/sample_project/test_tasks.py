@@ -324,7 +324,8 @@ def test_the_worker_knows_every_task(worker):
     assert worker.inspect().registered() == ["bookings.tasks.expire_unpaid_bookings",
                                              "bookings.tasks.send_booking_confirmation",
                                              "payments.tasks.reconcile_pending_payments",
-                                             "payments.tasks.send_payment_receipt"]
+                                             "payments.tasks.send_payment_receipt",
+                                             "wishlists.tasks.send_price_drop_notice"]
     stats = worker.inspect().stats()
     assert stats["prefetch_count"] == 1
     assert stats["pool"]["max-concurrency"] == 1

@@ -1,0 +1,70 @@
+"""Caching a user's wishlist: private data, so cached per user and after authentication.
+
+``listings.cache.cached_response`` caches whole responses *before* the view runs, skipping its
+permission checks — fine for the public catalogue, wrong for a wishlist. Here the view runs as
+usual (401 for anonymous, the user from the token) and only the data is cached, under a key
+that names the user and two counters:
+
+    listings:g<generation>:wishlist:<user id>:v<version>
+
+- the listings **generation** (``listings/cache.py``) changes on commit of any write to a
+  listing, so a new price or title shows in every wishlist on the next request;
+- the user's **version** changes on commit of an add or a remove (``wishlists/signals.py``),
+  so one guest's change makes only their own entry stale.
+
+Nothing is deleted: a changed counter makes a new key, and old entries expire on their own.
+"""
+
+from __future__ import annotations
+
+import time
+
+from django.core.cache import cache
+
+from accounts.models import User
+from listings.cache import get_or_compute, listings_key
+
+
+def _fresh_version() -> int:
+    # Milliseconds since the epoch, as for the listings generation: a counter that was lost
+    # (evicted, flushed) comes back larger than any value it had, so old keys stay unread.
+    return time.time_ns() // 1_000_000
+
+
+def _version_key(user_id: int) -> str:
+    return f"wishlists:user:{user_id}:version"
+
+
+def wishlist_version(user_id: int) -> int:
+    """The current version of ``user_id``'s wishlist; part of its cache key."""
+    key = _version_key(user_id)
+    value = cache.get(key)
+    if value is None:
+        cache.add(key, _fresh_version(), timeout=None)
+        value = cache.get(key, 0)  # 0 only while Redis is unreachable
+    return value
+
+
+def bump_wishlist_version(user_id: int) -> None:
+    """Make ``user_id``'s cached wishlist stale: the next read computes a fresh one."""
+    try:
+        cache.incr(_version_key(user_id))  # atomic: concurrent writers never lose a bump
+    except ValueError:  # no counter yet (or Redis unreachable): start a new, larger one
+        cache.add(_version_key(user_id), _fresh_version(), timeout=None)
+
+
+def wishlist_key(user_id: int) -> str:
+    """The cache key of ``user_id``'s wishlist as it is now."""
+    return listings_key("wishlist", user_id, f"v{wishlist_version(user_id)}")
+
+
+def cached_wishlist(*, user: User) -> list[dict]:
+    """``user``'s wishlist as the API shows it, from the cache or computed and cached."""
+    from wishlists.selectors import wishlist_list
+    from wishlists.serializers import WishlistItemSerializer
+
+    def compute() -> list[dict]:
+        return [dict(row) for row in
+                WishlistItemSerializer(wishlist_list(user=user), many=True).data]
+
+    return get_or_compute(wishlist_key(user.pk), compute)

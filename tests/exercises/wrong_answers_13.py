@@ -1,0 +1,136 @@
+"""Plausible wrong answers to the exercises of lesson 13, each with the hint its check must give.
+
+Shaped like ``WRONG_ANSWERS`` in ``wrong_answers.py``: ``{exercise id: [(function, phrase)]}``,
+where ``phrase`` must appear in the check's hint. Run by ``probe.py`` after ``nexus.start``.
+"""
+
+from __future__ import annotations
+
+# --- 13.1 save_to_wishlist ------------------------------------------------------------------------
+
+
+def save_by_inserting(user, listing):
+    from wishlists.models import WishlistItem
+
+    # "The API only calls this when the heart is empty."
+    item = WishlistItem.objects.create(user=user, listing=listing,
+                                       saved_price=listing.price_per_night)
+    return item, True
+
+
+def save_with_update_or_create(user, listing):
+    from wishlists.models import WishlistItem
+
+    # Keeps the row unique — and moves the guest's reference price every time.
+    return WishlistItem.objects.update_or_create(
+        user=user, listing=listing, defaults={"saved_price": listing.price_per_night})
+
+
+def save_any_listing(user, listing):
+    from wishlists.models import WishlistItem
+
+    return WishlistItem.objects.get_or_create(
+        user=user, listing=listing, defaults={"saved_price": listing.price_per_night})
+
+
+# --- 13.2 guests_to_notify ------------------------------------------------------------------------
+
+
+def notify_against_saved_price_only(listing):
+    from django.db.models import F
+
+    from wishlists.models import WishlistItem
+
+    return WishlistItem.objects.filter(listing=listing, listing__is_active=True,
+                                       saved_price__gt=F("listing__price_per_night"))
+
+
+def notify_at_the_same_price(listing):
+    from django.db.models import F
+    from django.db.models.functions import Coalesce
+
+    from wishlists.models import WishlistItem
+
+    return (WishlistItem.objects.filter(listing=listing, listing__is_active=True)
+            .alias(reference=Coalesce("notified_price", "saved_price"))
+            .filter(reference__gte=F("listing__price_per_night")))
+
+
+def notify_in_a_python_loop(listing):
+    from wishlists.models import WishlistItem
+
+    return [item for item in WishlistItem.objects.filter(listing=listing)
+            if item.reference_price > item.listing.price_per_night]
+
+
+def notify_even_when_inactive(listing):
+    from django.db.models import F
+    from django.db.models.functions import Coalesce
+
+    from wishlists.models import WishlistItem
+
+    return (WishlistItem.objects.filter(listing=listing)
+            .alias(reference=Coalesce("notified_price", "saved_price"))
+            .filter(reference__gt=F("listing__price_per_night")))
+
+
+# --- 13.3 notify_price_drop -----------------------------------------------------------------------
+
+
+def notify_without_recording(item_id):
+    from wishlists.emails import price_drop_message
+    from wishlists.models import WishlistItem
+
+    item = WishlistItem.objects.select_related("listing", "user").filter(pk=item_id).first()
+    if item is None or item.listing.price_per_night >= item.reference_price:
+        return False
+    price_drop_message(item=item).send()
+    return True
+
+
+def notify_against_saved_price(item_id):
+    from django.db import transaction
+
+    from wishlists.emails import price_drop_message
+    from wishlists.models import WishlistItem
+
+    with transaction.atomic():
+        item = (WishlistItem.objects.select_for_update(of=("self",))
+                .select_related("listing", "user").filter(pk=item_id).first())
+        if item is None or item.listing.price_per_night >= item.saved_price:
+            return False
+        price_drop_message(item=item).send()
+        WishlistItem.objects.filter(pk=item.pk).update(
+            notified_price=item.listing.price_per_night)
+    return True
+
+
+def notify_failing_on_missing(item_id):
+    from django.db import transaction
+
+    from wishlists.emails import price_drop_message
+    from wishlists.models import WishlistItem
+
+    with transaction.atomic():
+        item = (WishlistItem.objects.select_for_update(of=("self",))
+                .select_related("listing", "user").get(pk=item_id))
+        price = item.listing.price_per_night
+        if price >= item.reference_price:
+            return False
+        price_drop_message(item=item).send()
+        WishlistItem.objects.filter(pk=item.pk).update(notified_price=price)
+    return True
+
+
+WRONG_ANSWERS_13 = {
+    "13.1": [(save_by_inserting, "look it up first"),
+             (save_with_update_or_create, "must not touch saved_price"),
+             (save_any_listing, "inactive listing")],
+    "13.2": [(notify_against_saved_price_only, "already told"),
+             (notify_at_the_same_price, "strictly greater"),
+             (notify_in_a_python_loop, "return a queryset"),
+             (notify_even_when_inactive, "listing__is_active")],
+    "13.3": [(notify_without_recording, "record what you told the guest"),
+             (notify_against_saved_price, "recorded but not used"),
+             (notify_failing_on_missing, "return False instead of failing")],
+}
