@@ -397,3 +397,26 @@ def test_without_the_optimizer_the_same_query_grows_with_the_rows():
 
     # one query per listing for its reviews, one per review for its author
     assert many - few == 6 + 6 * 2
+
+
+def test_graphiql_loads_only_our_own_vendored_files(client, settings):
+    """The IDE page names no CDN, and every file it names is served, matching its SRI hash."""
+    import base64
+    import hashlib
+    import re
+    from pathlib import Path
+
+    from django.contrib.staticfiles import finders
+
+    from config.graphql_view import APIGraphQLView
+    from config.schema import schema
+
+    page = APIGraphQLView(schema=schema, graphql_ide="graphiql").graphql_ide_html
+    assert "unpkg.com" not in page and "https://" not in re.sub(r"<!--.*?-->", "", page, flags=re.S)
+    tags = re.findall(r'(?:src|href)="(/static/[^"]+)"\s+integrity="(sha384-[^"]+)"', page)
+    assert len(tags) == 7
+    for url, integrity in tags:
+        path = finders.find(url.removeprefix(settings.STATIC_URL))
+        assert path, f"{url} is not among the static files"
+        digest = base64.b64encode(hashlib.sha384(Path(path).read_bytes()).digest()).decode()
+        assert integrity == f"sha384-{digest}", f"{url} differs from the file the page pins"

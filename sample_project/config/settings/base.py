@@ -123,6 +123,8 @@ MIDDLEWARE = [
 STATIC_URL = "/static/"
 # collectstatic copies everything here; WhiteNoise serves it in production.
 STATIC_ROOT = BASE_DIR / "staticfiles"
+# Project-wide static files that belong to no app: the vendored GraphiQL IDE.
+STATICFILES_DIRS = [BASE_DIR / "config" / "static"]
 
 # TEMPLATES
 # ------------------------------------------------------------------------------
