@@ -44,7 +44,10 @@ server = nexus.serve(config_file="gunicorn.conf.py", env={"WEB_CONCURRENCY": "2"
 health = requests.get(server.url("/healthz"), timeout=10)
 print(health.status_code, health.json()["status"])
 deadline = time.monotonic() + 15
-while server.log_path.read_text().count("Booting worker") < 2 and time.monotonic() < deadline:
+def logged():  # workers boot and write the access log line a moment after answering
+    log = server.log_path.read_text()
+    return log.count("Booting worker") >= 2 and '"GET /healthz HTTP/1.1" 200' in log
+while not logged() and time.monotonic() < deadline:
     time.sleep(0.1)
 log = server.log_path.read_text()
 print(log.count("Booting worker"), '"GET /healthz HTTP/1.1" 200' in log)

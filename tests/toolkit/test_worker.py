@@ -9,13 +9,19 @@ import pytest
 from kombu import Connection
 
 import nexus
+from config import celery_app
 from nexus.errors import NexusError
 from nexus.services.base import free_port
 from nexus.worker import TaskEvent, Worker, broker_url, check_broker, purge_queue, queue_length
 
 from .conftest import run_nexus
 
-TASKS = ["bookings.tasks.expire_unpaid_bookings", "bookings.tasks.send_booking_confirmation"]
+
+def project_tasks() -> list[str]:
+    """Every task the project's Celery app defines (its own, not celery.*), as a worker loads
+    them: importing the default modules runs the app's autodiscovery of each app's tasks.py."""
+    celery_app.loader.import_default_modules()
+    return sorted(name for name in celery_app.tasks if not name.startswith("celery."))
 
 
 @pytest.fixture
@@ -46,7 +52,7 @@ def test_a_worker_starts_answers_and_stops(queue):
     worker = Worker(env={"CELERY_TASK_DEFAULT_QUEUE": queue})
     try:
         assert worker.alive() and worker.queue == queue
-        assert worker.inspect().registered() == TASKS
+        assert worker.inspect().registered() == project_tasks()
         stats = worker.inspect().stats()
         assert stats["prefetch_count"] == 1
         assert stats["pool"]["max-concurrency"] == 1
