@@ -204,11 +204,29 @@ class Postgres(Service):
 
         return psycopg.connect(self.server_url(database), autocommit=True, connect_timeout=5)
 
+    def ensure(self) -> None:
+        """Start or probe the server; in the external profile also create the database that
+        ``DATABASE_URL`` names if it is missing, so ``manage.py`` works against it at once."""
+        super().ensure()
+        if self.external_url:
+            name = urlsplit(self.external_url).path.lstrip("/")
+            if name:
+                self._ensure_database(name)
+
     def _ensure_database(self, database: str) -> None:
-        with self.connect() as conn:
-            exists = conn.execute("SELECT 1 FROM pg_database WHERE datname = %s", [database])
-            if not exists.fetchone():
-                conn.execute(f'CREATE DATABASE "{database}"')
+        import psycopg
+
+        try:
+            with self.connect() as conn:
+                exists = conn.execute("SELECT 1 FROM pg_database WHERE datname = %s", [database])
+                if not exists.fetchone():
+                    conn.execute(f'CREATE DATABASE "{database}"')
+        except psycopg.Error as exc:
+            raise NexusError(
+                self.name, f"could not create the database {database!r}: "
+                f"{str(exc).strip().splitlines()[0]}",
+                "give the DATABASE_URL user the CREATEDB privilege, or create it yourself",
+            ) from None
 
     def status(self) -> ServiceStatus:
         import psycopg
@@ -225,7 +243,7 @@ class Postgres(Service):
             detail = str(exc).strip().splitlines()[0] if str(exc).strip() else type(exc).__name__
             return ServiceStatus(self.name, self.profile, display_address(url), "-", False, detail)
         return ServiceStatus(
-            self.name, self.profile, display_address(self.server_url()),
+            self.name, self.profile, display_address(self.external_url or self.server_url()),
             f"PostgreSQL {version.split()[0]}", True,
         )
 

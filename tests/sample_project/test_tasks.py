@@ -252,6 +252,7 @@ def test_a_worker_killed_mid_send_leaves_the_task_to_be_redelivered_and_sent_onc
         assert again.get(timeout=15) is False
         # The pool process logs "succeeded" and the main process "received": their lines
         # may interleave, so compare the set of events, not their order.
+        second.until(lambda: "succeeded" in {e.event for e in second.history(again.id)})
         assert {"received", "succeeded"} <= {e.event for e in second.history(again.id)}
     assert len(confirmations(sink, booking)) == 1
     purge_queue(queue)
