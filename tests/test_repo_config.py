@@ -120,7 +120,10 @@ def test_the_hygiene_hooks_accept_this_repository(hook, tmp_path):
     tracked = subprocess.run(["git", "ls-files"], cwd=ROOT, capture_output=True, text=True,
                              check=True).stdout.split()
     suffixes = {"check-yaml": (".yml", ".yaml")}.get(hook, ("",))
-    files = [f for f in tracked if f.endswith(suffixes) and (ROOT / f).is_file()]
+    excluded = re.compile(yaml.safe_load((ROOT / ".pre-commit-config.yaml").read_text())
+                          .get("exclude", "^$"))
+    files = [f for f in tracked if f.endswith(suffixes) and (ROOT / f).is_file()
+             and not excluded.search(f)]
     done = subprocess.run([sys.executable, ".ci/hooks.py", hook, *files], cwd=ROOT,
                           capture_output=True, text=True, check=False)
     assert done.returncode == 0, done.stdout

@@ -24,22 +24,27 @@ TRANSIENT_EMAIL_ERRORS = (
 )
 
 
-@shared_task(
+#: How every task that sends one email is delivered (bookings, payments, wishlists use it).
+EMAIL_TASK_OPTIONS = {
     # Acknowledge after running: if the worker dies mid-send, the broker hands the message
-    # to another worker. Safe because the service is idempotent (confirmation_sent_at).
-    acks_late=True,
+    # to another worker. Safe only because each email service is idempotent (it records the
+    # send: confirmation_sent_at, receipt_sent_at, notified_price).
+    "acks_late": True,
     # A mail server that is down is a reason to wait, not to give up: retry after 1, 2, 4,
     # 8 … seconds (capped at 10 minutes), at most 8 times (about 4 minutes in all).
-    autoretry_for=TRANSIENT_EMAIL_ERRORS,
-    retry_backoff=True,
-    retry_backoff_max=600,
-    retry_jitter=settings.BOOKING_EMAIL_RETRY_JITTER,
-    max_retries=8,
+    "autoretry_for": TRANSIENT_EMAIL_ERRORS,
+    "retry_backoff": True,
+    "retry_backoff_max": 600,
+    "retry_jitter": settings.BOOKING_EMAIL_RETRY_JITTER,
+    "max_retries": 8,
     # An SMTP conversation takes milliseconds. At 30 s the task is interrupted (and
     # retried); at 45 s the worker kills the process running it.
-    soft_time_limit=30,
-    time_limit=45,
-)
+    "soft_time_limit": 30,
+    "time_limit": 45,
+}
+
+
+@shared_task(**EMAIL_TASK_OPTIONS)
 def send_booking_confirmation(booking_id: int) -> bool:
     """Email the guest that their booking is held; True if sent now, False if sent before."""
     booking = Booking.objects.get(pk=booking_id)

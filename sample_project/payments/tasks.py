@@ -3,23 +3,13 @@
 from celery import shared_task
 from django.conf import settings
 
-from bookings.tasks import TRANSIENT_EMAIL_ERRORS
+from bookings.tasks import EMAIL_TASK_OPTIONS
 from payments.models import Payment
 from payments.services import payment_receipt_send, payment_reconcile_pending
 
 
-@shared_task(
-    # Late acks are safe: the service records the send (receipt_sent_at), so a redelivered
-    # message sends nothing. The same retry policy as the booking confirmation.
-    acks_late=True,
-    autoretry_for=TRANSIENT_EMAIL_ERRORS,
-    retry_backoff=True,
-    retry_backoff_max=600,
-    retry_jitter=settings.BOOKING_EMAIL_RETRY_JITTER,
-    max_retries=8,
-    soft_time_limit=30,
-    time_limit=45,
-)
+# Late acks are safe: the service records the send, so a redelivered message sends nothing.
+@shared_task(**EMAIL_TASK_OPTIONS)
 def send_payment_receipt(payment_id: int) -> bool:
     """Email the guest the receipt of a successful payment; True if sent now."""
     payment = Payment.objects.get(pk=payment_id)

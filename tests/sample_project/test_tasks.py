@@ -217,6 +217,7 @@ def test_smtp_down_retries_with_backoff_and_delivers_when_it_is_back(worker, sin
     worker.until(lambda: [e.event for e in worker.history(result.id)].count("retry") == 2)
     sink.start()
     assert result.get(timeout=15) is True
+    worker.until(lambda: "succeeded" in [e.event for e in worker.history(result.id)])
     events = worker.history(result.id)
     names = [e.event for e in events]
     assert (names.count("received"), names.count("retry"), names.count("succeeded")) == (3, 2, 1)
