@@ -10,30 +10,11 @@ from __future__ import annotations
 
 import base64
 import json
-from collections.abc import Callable
 from datetime import timedelta
 
-from nexus.exercises.registry import Fail, exercise, lesson
+from nexus.exercises.registry import Fail, exercise, in_rollback, lesson
 
 LESSON = lesson("04", "Authentication and authorization")
-
-
-class _Rollback(Exception):
-    """Raised to leave a check's transaction without keeping anything it wrote."""
-
-
-def _in_rollback(body: Callable[[], object]) -> object:
-    """Run ``body()`` inside a transaction that is always rolled back; return its value."""
-    from django.db import transaction
-
-    box: list[object] = []
-    try:
-        with transaction.atomic():
-            box.append(body())
-            raise _Rollback
-    except _Rollback:
-        pass
-    return box[0]
 
 
 def _user(username: str, role: str, *, is_staff: bool = False):
@@ -96,7 +77,7 @@ def check_is_guest_or_read_only(permission_class) -> None:
                    got=f"a {type(permission_class).__name__}",
                    hint="a view lists permission *classes* (permission_classes = [...]) and "
                         "makes an instance per request: pass the class itself.", look=look)
-    table = _in_rollback(lambda: _object_permission_table(permission_class))
+    table = in_rollback(lambda: _object_permission_table(permission_class))
     allowed = {"GET": 200, "HEAD": 200}
     truth = {(who, method): allowed.get(method) or (
         200 if who in ("the booking's guest", "a staff admin", "an admin by role (not staff)")
@@ -226,7 +207,7 @@ def check_bookings_visible_to(bookings_visible_to) -> None:
         returned = bookings_visible_to(guest)
         return returned, truth, _visible_through_a_view(bookings_visible_to, users)
 
-    returned, truth, seen = _in_rollback(run)
+    returned, truth, seen = in_rollback(run)
     if not isinstance(returned, QuerySet) or returned.model is not Booking:
         raise Fail(expected="bookings_visible_to(user) → a QuerySet of Booking",
                    got=f"a {type(returned).__name__}",

@@ -8,31 +8,12 @@ PostgreSQL inside a transaction the check rolls back, so they can run again and 
 
 from __future__ import annotations
 
-from collections.abc import Callable
 from datetime import date, timedelta
 from decimal import Decimal
 
-from nexus.exercises.registry import Fail, exercise, lesson
+from nexus.exercises.registry import Fail, exercise, in_rollback, lesson
 
 LESSON = lesson("10", "Testing and CI/CD")
-
-
-class _Rollback(Exception):
-    """Raised to leave a check's transaction without keeping anything it wrote."""
-
-
-def _in_rollback(body: Callable[[], object]) -> object:
-    """Run ``body()`` inside a transaction that is always rolled back; return its value."""
-    from django.db import transaction
-
-    box: list[object] = []
-    try:
-        with transaction.atomic():
-            box.append(body())
-            raise _Rollback
-    except _Rollback:
-        pass
-    return box[0]
 
 
 def _describe(exc: BaseException) -> str:
@@ -111,7 +92,7 @@ def _run_test(test, implementation) -> BaseException | None:
             return exc
         return None
 
-    return _in_rollback(body)
+    return in_rollback(body)
 
 
 @exercise("10.1", "A test that catches bugs in booking_create")
@@ -199,7 +180,7 @@ def check_stay_factory(make_stay_factory) -> None:
         raise Fail(expected="a DjangoModelFactory class with Meta.model = Booking",
                    got=repr(made), hint="return the factory class itself (not an instance, not "
                    "a booking), with class Meta: model = Booking.", look=look)
-    facts = _in_rollback(lambda: _stays(made))
+    facts = in_rollback(lambda: _stays(made))
     problems = [
         ("saved", "create_batch(3) saved every stay", "use factory.django.DjangoModelFactory, "
          "whose create() saves the row."),
