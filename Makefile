@@ -29,7 +29,7 @@ course: install  ## install, start the services, prepare the database, open Jupy
 	$(BIN)/nexus lab
 
 test: install  ## run every test: toolkit, sample project, and nbval over the notebooks
-	$(BIN)/python -m pytest tests $(NOTEBOOK_DIRS) $(NBVAL)
+	$(BIN)/python -m pytest tests $(NOTEBOOK_DIRS) $(NBVAL) --durations=25
 
 test-fast: install  ## the Python tests only (no notebooks, no slow fault tests)
 	$(BIN)/python -m pytest tests -m "not slow"

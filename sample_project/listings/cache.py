@@ -77,8 +77,9 @@ def get_or_compute(key: str, compute: Callable[[], T], *, timeout: int | None = 
                    poll: float = 0.01) -> T:
     """The value cached under ``key``, or ``compute()``'s result, cached for ``timeout`` seconds.
 
-    When a hot key is missing, only the caller that wins ``cache.add(<key>:lock)`` computes;
-    the others wait for its result instead of all hitting the database at once (a cache
+    When a hot key is missing, only the caller that wins ``cache.add(<key>:lock)`` computes
+    (after reading the key once more: the previous winner may have just finished); the
+    others wait for its result instead of all hitting the database at once (a cache
     stampede). If the lock disappears without a value (its holder crashed, or Redis is
     unreachable), a waiter computes the value itself: the cache may slow a request down by
     a few polls, never stop it.
@@ -90,8 +91,12 @@ def get_or_compute(key: str, compute: Callable[[], T], *, timeout: int | None = 
     lock = f"{key}:lock"
     if cache.add(lock, 1, timeout=LOCK_TIMEOUT):
         try:
-            value = compute()
-            cache.set(key, value, timeout=timeout)
+            # Read again under the lock: a winner may have stored the value and released
+            # its lock between our miss and our add.
+            value = cache.get(key, _MISSING)
+            if value is _MISSING:
+                value = compute()
+                cache.set(key, value, timeout=timeout)
             return value
         finally:
             cache.delete(lock)
