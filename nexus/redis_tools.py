@@ -91,14 +91,16 @@ class PrivateRedis:
 
     Nothing else uses it, so it can be stopped and restarted — a real outage — without
     disturbing the course's Redis, which other notebooks, tests and workers share. It keeps
-    its port across ``stop()`` / ``start()`` and keeps no data (no persistence): a restarted
-    cache starts empty, as a cache may.
+    its port across ``stop()`` / ``start()``. By default it keeps no data: a restarted cache
+    starts empty, as a cache may. ``persistent=True`` turns on the append-only file, as for the
+    course's own Redis: a broker restarted that way still holds the messages it was queueing.
     """
 
-    def __init__(self, home: Path | None = None) -> None:
+    def __init__(self, home: Path | None = None, *, persistent: bool = False) -> None:
         self._own_home = home is None
         self.home = Path(home or tempfile.mkdtemp(prefix="nexus-redis-"))
         self.home.mkdir(parents=True, exist_ok=True)
+        self.persistent = persistent
         self.port = free_port()
         self.process = None
         self.start()
@@ -111,7 +113,9 @@ class PrivateRedis:
         config = self.home / "redis.conf"
         config.write_text("\n".join([
             f"bind {HOST}", f"port {self.port}", "protected-mode yes", f'dir "{self.home}"',
-            "daemonize no", "databases 16", 'save ""', "appendonly no", "",
+            "daemonize no", "databases 16", 'save ""',
+            *(["appendonly yes", "appendfsync everysec"] if self.persistent else ["appendonly no"]),
+            "",
         ]))
         log = self.home / "redis.log"
         self.process = spawn_daemon([SERVICE._executable(), str(config)], log)
@@ -164,6 +168,6 @@ class PrivateRedis:
         return f"<private redis-server at {HOST}:{self.port}, {state}>"
 
 
-def private_redis(home: Path | None = None) -> PrivateRedis:
+def private_redis(home: Path | None = None, *, persistent: bool = False) -> PrivateRedis:
     """Start a redis-server of your own (see :class:`PrivateRedis`); stopped when Python exits."""
-    return PrivateRedis(home)
+    return PrivateRedis(home, persistent=persistent)

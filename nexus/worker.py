@@ -189,8 +189,12 @@ class Worker:
         from celery import Celery
 
         # A bare app on the same broker is enough to ping and inspect: no Django needed here.
-        self.control = Celery("nexus-toolkit", broker=environment["CELERY_BROKER_URL"],
-                              set_as_current=False).control
+        # Celery lets CELERY_BROKER_URL in *this* process's environment override `broker=`;
+        # the read/write URLs win over both, so a worker given another broker is found there.
+        url = environment["CELERY_BROKER_URL"]
+        toolkit_app = Celery("nexus-toolkit", broker=url, set_as_current=False)
+        toolkit_app.conf.update(broker_read_url=url, broker_write_url=url)
+        self.control = toolkit_app.control
         self.started = time.monotonic()
         self.process = spawn_daemon(argv, self.log, cwd=SAMPLE_PROJECT, env=environment)
         if not wait_until(self._answers, ready_timeout, interval=0.2):

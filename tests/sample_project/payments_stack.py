@@ -8,13 +8,9 @@ server and the worker run the test settings on pytest-django's test database. Us
 
 from __future__ import annotations
 
-import os
-import subprocess
-import sys
 import uuid
 from datetime import timedelta
 from pathlib import Path
-from urllib.parse import urlsplit
 
 import requests
 from django.conf import settings
@@ -23,60 +19,25 @@ from rest_framework_simplejwt.tokens import AccessToken
 
 from bookings.models import Booking
 from bookings.services import booking_create
-from nexus.mail import Mailbox
 from nexus.server import Server
-from nexus.services.base import HOST, free_port, port_answers, terminate, wait_until
 from nexus.worker import Worker, purge_queue
 from tests.chapa.conftest import Sandbox
 
 from .factories import ListingFactory, UserFactory
+from .processes import PrivateSink, worker_env
 
 VISA = "4200000000000000"
 DECLINED = "4111111111111111"
-RECEIPT_SUBJECT = "Payment received: "
-
-
-class Sink:
-    """The course's SMTP sink (``python -m nexus.smtp_sink``) on a port and folder of our own."""
-
-    def __init__(self, home: Path) -> None:
-        self.maildir = home / "mail"
-        self.port = free_port()
-        self.process = subprocess.Popen(
-            [sys.executable, "-m", "nexus.smtp_sink", "--host", HOST, "--port", str(self.port),
-             "--maildir", str(self.maildir)],
-            stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,
-        )
-        assert wait_until(lambda: port_answers(self.port), 15), "private SMTP sink did not start"
-
-    def receipts(self, address: str) -> list:
-        """Receipts (not booking confirmations) sent to ``address``."""
-        return [m for m in Mailbox(self.maildir).to(address)
-                if m.subject.startswith(RECEIPT_SUBJECT)]
-
-    def stop(self) -> None:
-        terminate(self.process.pid)
-        self.process.wait(timeout=10)
 
 
 class PaymentStack:
     """Sandbox + API server + worker + sink, wired to each other and to the test database."""
 
     def __init__(self, home: Path) -> None:
-        self.sink = Sink(home)
+        self.sink = PrivateSink(home).start()
         self.sandbox = Sandbox(home / "chapa")
         self.sandbox.start()
-        database = urlsplit(os.environ["DATABASE_URL"])._replace(
-            path="/" + settings.DATABASES["default"]["NAME"]).geturl()
-        self.env = {
-            "DJANGO_SETTINGS_MODULE": "config.settings.test",
-            "DATABASE_URL": database,
-            "CELERY_TASK_DEFAULT_QUEUE": settings.CELERY_TASK_DEFAULT_QUEUE,
-            "EMAIL_HOST": HOST,
-            "EMAIL_PORT": str(self.sink.port),
-            "CHAPA_BASE_URL": self.sandbox.url,
-            "BOOKING_EMAIL_RETRY_JITTER": "false",
-        }
+        self.env = worker_env(self.sink, CHAPA_BASE_URL=self.sandbox.url)
         purge_queue(settings.CELERY_TASK_DEFAULT_QUEUE)
         self.server = Server(workers=2, threads=2, env=self.env)
         self.worker = Worker(env=self.env)

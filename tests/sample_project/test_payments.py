@@ -341,6 +341,74 @@ def test_verify_while_chapa_is_down_keeps_the_payment_pending(stack, settings):
     assert payment.status == PaymentStatus.PENDING
 
 
+# --- the gateway restarted mid-payment -----------------------------------------------------------
+def receipts_queued(stack: PaymentStack, since: int) -> list[str]:
+    """What the worker logged about receipt tasks after history entry ``since``."""
+    return [e.event for e in stack.worker.history()[since:]
+            if e.task == "payments.tasks.send_payment_receipt"]
+
+
+@pytest.mark.slow
+def test_a_sandbox_killed_at_checkout_comes_back_and_the_payment_completes_once(stack):
+    booking = future_booking()
+    payment = started(stack, booking)
+    mark = len(stack.worker.history())
+    stack.sandbox.kill()  # SIGKILL while the payer looks at the checkout page
+    try:
+        with pytest.raises(requests.ConnectionError):
+            stack.pay(payment.tx_ref)
+        # Our side stays calm meanwhile: the return page says "pending", nothing is confirmed.
+        page = requests.get(stack.server.url(f"/payments/return/{payment.tx_ref}/"), timeout=30)
+        assert page.status_code == 200 and 'data-outcome="pending"' in page.text
+        assert "not answering right now" in page.text
+        assert Payment.objects.get(pk=payment.pk).status == PaymentStatus.PENDING
+    finally:
+        stack.sandbox.start()  # same port, same state directory
+    # The transaction survived the crash: the payer submits again and pays.
+    assert stack.pay(payment.tx_ref) == "success"
+    assert settled(payment).status == PaymentStatus.SUCCESS
+    booking.refresh_from_db()
+    assert booking.status == BookingStatus.CONFIRMED
+    stack.worker.until(lambda: len(stack.sink.receipts(booking.guest.email)) == 1)
+    assert wait_until(lambda: sorted(d["kind"] for d in stack.deliveries(payment.tx_ref)
+                                     if d["delivered"]) == ["callback", "webhook"], 10)
+    time.sleep(0.5)  # a second receipt task, if anything queued one, has reached the worker
+    assert receipts_queued(stack, mark) == ["received", "succeeded"]
+    assert len(stack.sink.receipts(booking.guest.email)) == 1
+
+
+@pytest.mark.slow
+def test_a_sandbox_killed_before_we_heard_settles_once_after_restart(stack):
+    """Paid at Chapa, our webhook missed it, Chapa crashed: reconciliation and a resend race."""
+    booking = future_booking()
+    payment = started_quietly(stack, booking)  # callback and webhook go nowhere
+    mark = len(stack.worker.history())
+    assert stack.pay(payment.tx_ref) == "success"
+    Payment.objects.filter(pk=payment.pk).update(created_at=timezone.now() - timedelta(minutes=10))
+    stack.sandbox.kill()
+    try:
+        # Reconciliation while Chapa is down: counted as unreachable, the payment left alone.
+        assert payment_reconcile_pending(older_than=timedelta(minutes=5)) == {"unreachable": 1}
+        assert Payment.objects.get(pk=payment.pk).status == PaymentStatus.PENDING
+    finally:
+        stack.sandbox.start()
+    # Chapa is back: the dashboard's resend and the reconciliation task settle it together.
+    stack.configure(webhook_url=stack.server.url("/api/payments/webhook/"))
+    for _ in range(3):
+        stack.replay(payment.tx_ref)
+    outcome = reconcile_pending_payments.delay().get(timeout=30)
+    assert outcome in ({"success": 1}, {})  # {} when a webhook settled it first
+    assert settled(payment).status == PaymentStatus.SUCCESS
+    assert wait_until(lambda: sum(d["delivered"] for d in stack.deliveries(payment.tx_ref)
+                                  if d["kind"] == "webhook") == 3, 15)
+    booking.refresh_from_db()
+    assert booking.status == BookingStatus.CONFIRMED
+    stack.worker.until(lambda: len(stack.sink.receipts(booking.guest.email)) == 1)
+    time.sleep(0.5)
+    assert receipts_queued(stack, mark).count("received") == 1  # one confirmation, one receipt
+    assert len(stack.sink.receipts(booking.guest.email)) == 1
+
+
 # --- reconciliation -----------------------------------------------------------------------------
 def test_reconciliation_settles_payments_whose_webhook_never_came(stack):
     booking = future_booking()

@@ -8,14 +8,9 @@ worker must see data from are ``transaction=True``: the rows are committed, as i
 
 from __future__ import annotations
 
-import os
 import socket
-import subprocess
-import sys
 from collections.abc import Iterator
 from datetime import timedelta
-from pathlib import Path
-from urllib.parse import urlsplit
 
 import pytest
 from celery.signals import after_task_publish
@@ -27,50 +22,19 @@ import nexus
 from bookings.models import Booking, BookingStatus
 from bookings.services import booking_create, booking_expire_unpaid
 from bookings.tasks import expire_unpaid_bookings, send_booking_confirmation
-from nexus.mail import Mailbox
-from nexus.services.base import HOST, free_port, port_answers, terminate, wait_until
+from nexus.services.base import HOST
 from nexus.worker import Worker, purge_queue
 from payments.models import PaymentStatus
 
 from .factories import BookingFactory, ListingFactory, PaymentFactory, UserFactory
+from .processes import PrivateSink, worker_env
 
 pytestmark = pytest.mark.django_db(transaction=True)
 
 
-class PrivateSink:
-    """The course's SMTP sink (``python -m nexus.smtp_sink``) on a port and folder of our own."""
-
-    def __init__(self, home: Path) -> None:
-        self.home = home
-        self.maildir = home / "mail"
-        self.port = free_port()
-        self.process: subprocess.Popen | None = None
-
-    def start(self) -> None:
-        self.process = subprocess.Popen(
-            [sys.executable, "-m", "nexus.smtp_sink", "--host", HOST, "--port", str(self.port),
-             "--maildir", str(self.maildir)],
-            stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,
-        )
-        assert wait_until(lambda: port_answers(self.port), 15), "private SMTP sink did not start"
-
-    def stop(self) -> None:
-        if self.process is not None:
-            terminate(self.process.pid)
-            self.process.wait(timeout=10)
-            self.process = None
-
-    def set_delay(self, seconds: float) -> None:
-        (self.home / "delay_ms").write_text(str(int(seconds * 1000)))
-
-    def to(self, address: str) -> list:
-        return Mailbox(self.maildir).to(address)
-
-
 @pytest.fixture(scope="module")
 def sink(tmp_path_factory) -> Iterator[PrivateSink]:
-    sink = PrivateSink(tmp_path_factory.mktemp("smtp"))
-    sink.start()
+    sink = PrivateSink(tmp_path_factory.mktemp("smtp")).start()
     yield sink
     sink.stop()
 
@@ -82,21 +46,6 @@ def _sink_at_full_speed(sink):
     sink.set_delay(0)
     if sink.process is None:
         sink.start()
-
-
-def worker_env(sink: PrivateSink, queue: str | None = None) -> dict[str, str]:
-    """The worker's view: the test settings, the test database, this run's queue, our sink."""
-    database = urlsplit(os.environ["DATABASE_URL"])._replace(
-        path="/" + settings.DATABASES["default"]["NAME"]).geturl()
-    return {
-        "DJANGO_SETTINGS_MODULE": "config.settings.test",
-        "DATABASE_URL": database,
-        "CELERY_TASK_DEFAULT_QUEUE": queue or settings.CELERY_TASK_DEFAULT_QUEUE,
-        "EMAIL_HOST": HOST,
-        "EMAIL_PORT": str(sink.port),
-        # The textbook schedule (1, 2, 4 s) instead of a random wait below it.
-        "BOOKING_EMAIL_RETRY_JITTER": "false",
-    }
 
 
 @pytest.fixture(scope="module")

@@ -35,7 +35,7 @@ from wishlists.tasks import send_price_drop_notice
 
 from .conftest import bearer
 from .factories import ListingFactory, UserFactory
-from .test_tasks import PrivateSink, worker_env
+from .processes import PrivateSink, worker_env
 
 URL = "/api/wishlist/"
 TASK = "wishlists.tasks.send_price_drop_notice"
@@ -339,8 +339,7 @@ class TestGraphQL:
 # --- the price-drop email, sent by a real worker --------------------------------------------------
 @pytest.fixture(scope="module")
 def sink(tmp_path_factory) -> Iterator[PrivateSink]:
-    sink = PrivateSink(tmp_path_factory.mktemp("smtp-wishlists"))
-    sink.start()
+    sink = PrivateSink(tmp_path_factory.mktemp("smtp-wishlists")).start()
     yield sink
     sink.stop()
 

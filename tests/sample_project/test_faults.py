@@ -1,0 +1,152 @@
+"""A broker restarted under queued tasks and under a running worker: no task lost, none doubled.
+
+The broker is a private redis-server with the append-only file on, as the course's own Redis
+has it, so restarting it (SIGTERM, as systemd or an orchestrator does) disturbs nobody else —
+in the external profile too, where the machine's RabbitMQ cannot be restarted by a test.
+Celery publishes booking confirmations to it and a real worker (``nexus.worker.Worker``)
+consumes them into a private SMTP sink.
+
+The other faults of the course are proved next to the code they exercise:
+- Redis killed under a running API server: ``test_caching.py`` (``…keeps_answering…``);
+- SMTP down, emails retried and delivered: ``test_tasks.py`` and ``test_wishlists.py``;
+- a worker killed mid-send, the message redelivered and sent once: ``test_tasks.py``;
+- Chapa's sandbox killed mid-payment: ``test_payments.py`` (``…sandbox_killed…``);
+- embedded PostgreSQL killed, ``nexus up`` brings it back with its data:
+  ``tests/toolkit/test_services.py``.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from datetime import timedelta
+
+import pytest
+from django.conf import settings
+from django.utils import timezone
+
+from bookings.models import Booking
+from bookings.services import booking_create
+from bookings.tasks import send_booking_confirmation
+from config.celery_app import app
+from nexus.redis_tools import PrivateRedis
+from nexus.services.base import wait_until
+from nexus.worker import Worker
+
+from .factories import ListingFactory, UserFactory
+from .processes import PrivateSink, worker_env
+
+pytestmark = [pytest.mark.django_db(transaction=True), pytest.mark.slow]
+
+BROKER_DB = 2
+TASKS = 12
+
+
+@pytest.fixture(scope="module")
+def sink(tmp_path_factory) -> Iterator[PrivateSink]:
+    sink = PrivateSink(tmp_path_factory.mktemp("smtp-faults")).start()
+    yield sink
+    sink.stop()
+
+
+@pytest.fixture
+def broker(tmp_path) -> Iterator[PrivateRedis]:
+    with PrivateRedis(tmp_path / "broker", persistent=True) as server:
+        yield server
+
+
+@pytest.fixture
+def queue() -> str:
+    return f"{settings.CELERY_TASK_DEFAULT_QUEUE}-faults"
+
+
+def bookings(count: int) -> list[Booking]:
+    """``count`` committed pending bookings, each by a guest with an address of their own."""
+    check_in = timezone.localdate() + timedelta(days=150)
+    return [booking_create(listing=ListingFactory(), guest=UserFactory(), check_in=check_in,
+                           check_out=check_in + timedelta(days=2), guests=1)
+            for _ in range(count)]
+
+
+def publish(broker: PrivateRedis, queue: str, rows: list[Booking]) -> None:
+    """Queue one confirmation per booking on ``broker``, as ``delay_on_commit`` would."""
+    with app.connection_for_write(broker.url(BROKER_DB)) as connection:
+        for booking in rows:
+            # declare: the queue and its binding must exist on this broker before a worker
+            # has ever consumed from it, or Redis has nowhere to route the message.
+            send_booking_confirmation.apply_async((booking.pk,), queue=queue,
+                                                  connection=connection,
+                                                  declare=[app.amqp.queues[queue]])
+
+
+def waiting(broker: PrivateRedis, queue: str) -> int:
+    """Messages waiting in ``queue`` (kombu keeps one Redis list per queue and priority)."""
+    client = broker.client(BROKER_DB)
+    try:
+        return sum(client.llen(key) for key in client.scan_iter(match=f"{queue}*")
+                   if client.type(key) == "list")
+    finally:
+        client.close()
+
+
+def emails_per_booking(sink: PrivateSink, rows: list[Booking]) -> list[int]:
+    return [len(sink.to(booking.guest.email)) for booking in rows]
+
+
+def restart(broker: PrivateRedis) -> None:
+    broker.stop()  # SIGTERM: Redis writes and fsyncs its append-only file, then exits
+    broker.start()
+
+
+def test_tasks_queued_before_a_broker_restart_all_run_after_it(broker, queue, sink):
+    rows = bookings(TASKS)
+    publish(broker, queue, rows)
+    assert waiting(broker, queue) == TASKS
+    restart(broker)
+    assert waiting(broker, queue) == TASKS  # nothing lost with the process
+    env = worker_env(sink, queue, CELERY_BROKER_URL=broker.url(BROKER_DB))
+    with Worker(env=env) as worker:
+        worker.until(lambda: sum(emails_per_booking(sink, rows)) >= TASKS, 30)
+    assert emails_per_booking(sink, rows) == [1] * TASKS
+    assert waiting(broker, queue) == 0
+
+
+def test_a_broker_restart_under_a_busy_worker_loses_nothing_and_sends_each_email_once(
+        broker, queue, sink):
+    rows = bookings(TASKS)
+    env = worker_env(sink, queue, CELERY_BROKER_URL=broker.url(BROKER_DB))
+    # A message the worker had reserved when the broker went away is handed out again after
+    # the visibility timeout: 1 s instead of an hour, so the test needn't wait.
+    with Worker(env=env, visibility_timeout=1) as worker:
+        sink.set_delay(0.05)  # ~0.3 s per email: the restart lands mid-queue
+        try:
+            publish(broker, queue, rows)
+            worker.until(lambda: sum(emails_per_booking(sink, rows)) >= 2, 30)
+            restart(broker)
+            assert sum(emails_per_booking(sink, rows)) < TASKS, "the queue drained too early"
+            worker.until(lambda: sum(emails_per_booking(sink, rows)) >= TASKS, 60)
+            assert "Connection to broker lost" in worker.log.read_text()
+        finally:
+            sink.set_delay(0)
+        # A redelivered message finds the email sent (bookings remember it) and sends nothing.
+        assert wait_until(lambda: waiting(broker, queue) == 0, 15)
+    assert emails_per_booking(sink, rows) == [1] * TASKS
+
+
+def test_the_broker_really_persists(broker):
+    """The premise of this module: a plain restart keeps Redis data only with the AOF on."""
+    client = broker.client(BROKER_DB)
+    client.rpush("probe", "kept")
+    client.close()
+    restart(broker)
+    client = broker.client(BROKER_DB)
+    assert client.lrange("probe", 0, -1) == ["kept"]
+    client.close()
+    with PrivateRedis(broker.home.parent / "volatile") as volatile:
+        plain = volatile.client(BROKER_DB)
+        plain.rpush("probe", "lost")
+        plain.close()
+        restart(volatile)
+        plain = volatile.client(BROKER_DB)
+        assert plain.lrange("probe", 0, -1) == []
+        plain.close()
+
