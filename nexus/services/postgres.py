@@ -166,9 +166,10 @@ class Postgres(Service):
                     "pg_ctl", "-D", str(self.data_dir), "-l", str(self.log_file), "-w", "-t", "30",
                     "-o", options, "start",
                 )
-                if last.returncode == 0 and self.running_port():
+                # pg_ctl's own wait has been seen to miss a server that came up (a busy CI
+                # machine): what counts is a live postmaster answering on its port.
+                if wait_until(lambda: self.running_port() is not None, 2):
                     break
-                wait_until(lambda: False, 1.0)
             else:
                 raise NexusError(
                     self.name,
