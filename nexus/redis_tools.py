@@ -130,6 +130,13 @@ class PrivateRedis:
             self.process.wait(timeout=10)
             self.process = None
 
+    def kill(self) -> None:
+        """SIGKILL the server, as a crash or the OOM killer would: no goodbye, no final write."""
+        if self.process is not None:
+            self.process.kill()
+            self.process.wait(timeout=10)
+            self.process = None
+
     def close(self) -> None:
         """Stop the server and delete its folder."""
         self.stop()

@@ -160,9 +160,8 @@ class Postgres(Service):
             self._clear_stale_lock()
             port = choose_port(self, "NEXUS_POSTGRES_PORT")
             options = f"-h {HOST} -p {port} -k '' -c fsync=off -c full_page_writes=off"
-            last = None
             for _attempt in range(3):  # orphaned backends of a killed server need a moment to exit
-                last = self._run(
+                self._run(
                     "pg_ctl", "-D", str(self.data_dir), "-l", str(self.log_file), "-w", "-t", "30",
                     "-o", options, "start",
                 )

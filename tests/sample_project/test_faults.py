@@ -149,4 +149,3 @@ def test_the_broker_really_persists(broker):
         plain = volatile.client(BROKER_DB)
         assert plain.lrange("probe", 0, -1) == []
         plain.close()
-

@@ -37,11 +37,31 @@ def _worker(queues: list[str]) -> Iterator[None]:
         logger.setLevel(logging.CRITICAL)
     try:
         with start_worker(celery_app, pool="solo", perform_ping_check=False, queues=queues,
-                          loglevel="WARNING", logfile=os.devnull, shutdown_timeout=20):
-            yield
+                          loglevel="WARNING", logfile=os.devnull, shutdown_timeout=20) as worker:
+            try:
+                yield
+            finally:
+                _wake_to_stop(worker)
     finally:
         for logger, level in zip(quiet, levels, strict=True):
             logger.setLevel(level)
+
+
+def _wake_to_stop(worker) -> None:
+    """Ask the worker thread to stop, and wake its event loop so it notices now.
+
+    The loop checks for shutdown between polls of the broker connection; on RabbitMQ, with
+    nothing arriving, a poll lasts up to 10 s (Redis polls every second). A remote-control
+    ping is a message for this worker: the poll returns and the loop sees the request. Ping
+    until it stops answering — a ping can also be answered outside the loop, at its start.
+    """
+    from celery.worker import state
+
+    state.should_terminate = 0  # what start_worker sets on exit, a moment earlier
+    with contextlib.suppress(Exception):
+        for _ in range(50):
+            if not worker.app.control.ping(destination=[worker.hostname], timeout=0.1):
+                break
 
 
 def _wait(condition: Callable[[], object], timeout: float = 10) -> bool:

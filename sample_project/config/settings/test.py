@@ -4,6 +4,7 @@ Same real services as local — PostgreSQL, Redis, SMTP — with the slow or lea
 changed: a fast password hasher and a cache key prefix that is new on every run.
 """
 
+import os
 import uuid
 
 from .base import *  # noqa: F403
@@ -27,17 +28,19 @@ PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
 # CACHES
 # ------------------------------------------------------------------------------
 # A fresh prefix per test run: keys left in Redis by an earlier (or crashed) run are
-# invisible to this one, so a test can never pass because of a stale entry.
-CACHES["default"]["KEY_PREFIX"] = f"{CACHE_KEY_PREFIX}-test-{uuid.uuid4().hex[:12]}"
+# invisible to this one, so a test can never pass because of a stale entry. The run's id
+# goes into the environment, so the servers and workers a test starts (every gunicorn
+# worker imports these settings again) share the run's prefix, and a write one of them
+# invalidates is invalid for all.
+_RUN_ID = os.environ.setdefault("NEXUS_TEST_RUN_ID", uuid.uuid4().hex[:12])
+CACHES["default"]["KEY_PREFIX"] = f"{CACHE_KEY_PREFIX}-test-{_RUN_ID}"
 
 # CELERY
 # ------------------------------------------------------------------------------
 # A queue of its own per test run, like the cache prefix: a message left in the broker by
 # an earlier (or concurrent) run is never consumed by this run's workers. A worker the
 # tests start gets the name through this variable.
-CELERY_TASK_DEFAULT_QUEUE = env(
-    "CELERY_TASK_DEFAULT_QUEUE", default=f"nexus-test-{uuid.uuid4().hex[:12]}"
-)
+CELERY_TASK_DEFAULT_QUEUE = env("CELERY_TASK_DEFAULT_QUEUE", default=f"nexus-test-{_RUN_ID}")
 
 # EMAIL
 # ------------------------------------------------------------------------------
