@@ -1,4 +1,7 @@
-"""A broker restarted under queued tasks and under a running worker: no task lost, none doubled.
+"""Faults survived: Redis killed under a serving API; a broker restarted under queued tasks.
+
+Redis (the cache) is SIGKILLed while gunicorn answers a stream of requests: every request
+still gets its 200, from the database, and the cache fills again once Redis is back.
 
 The broker is a private redis-server with the append-only file on, as the course's own Redis
 has it, so restarting it (SIGTERM, as systemd or an orchestrator does) disturbs nobody else —
@@ -7,7 +10,7 @@ Celery publishes booking confirmations to it and a real worker (``nexus.worker.W
 consumes them into a private SMTP sink.
 
 The other faults of the course are proved next to the code they exercise:
-- Redis killed under a running API server: ``test_caching.py`` (``…keeps_answering…``);
+- Redis down, every cache operation failing open, in-process: ``test_caching.py``;
 - SMTP down, emails retried and delivered: ``test_tasks.py`` and ``test_wishlists.py``;
 - a worker killed mid-send, the message redelivered and sent once: ``test_tasks.py``;
 - Chapa's sandbox killed mid-payment: ``test_payments.py`` (``…sandbox_killed…``);
@@ -17,10 +20,14 @@ The other faults of the course are proved next to the code they exercise:
 
 from __future__ import annotations
 
+import threading
+import time
+from collections import Counter
 from collections.abc import Iterator
 from datetime import timedelta
 
 import pytest
+import requests
 from django.conf import settings
 from django.utils import timezone
 
@@ -29,11 +36,12 @@ from bookings.services import booking_create
 from bookings.tasks import send_booking_confirmation
 from config.celery_app import app
 from nexus.redis_tools import PrivateRedis
+from nexus.server import Server
 from nexus.services.base import wait_until
 from nexus.worker import Worker
 
 from .factories import ListingFactory, UserFactory
-from .processes import PrivateSink, worker_env
+from .processes import PrivateSink, pytest_database_url, worker_env
 
 pytestmark = [pytest.mark.django_db(transaction=True), pytest.mark.slow]
 
@@ -149,3 +157,49 @@ def test_the_broker_really_persists(broker):
         plain = volatile.client(BROKER_DB)
         assert plain.lrange("probe", 0, -1) == []
         plain.close()
+
+
+# --- the cache ------------------------------------------------------------------------------------
+def test_redis_killed_under_a_serving_api_costs_no_request_and_the_cache_comes_back(tmp_path):
+    ListingFactory.create_batch(3)
+    cache_server = PrivateRedis(tmp_path / "cache")
+    server = Server(workers=2, threads=2, env={
+        "DJANGO_SETTINGS_MODULE": "config.settings.test",
+        "DATABASE_URL": pytest_database_url(),
+        "REDIS_URL": cache_server.url(1),
+        "THROTTLE_ANON_RATE": "1000000/min",
+    })
+    answers: list[tuple[float, int]] = []
+    stop = threading.Event()
+
+    def client() -> None:
+        with requests.Session() as session:
+            while not stop.is_set():
+                response = session.get(server.url("/api/listings/"), timeout=10)
+                answers.append((time.monotonic(), response.status_code))
+
+    clients = [threading.Thread(target=client) for _ in range(3)]
+    try:
+        for thread in clients:
+            thread.start()
+        assert wait_until(lambda: len(answers) >= 20, 15)
+        cache_server.kill()  # SIGKILL mid-stream: connections die under in-flight requests
+        killed = time.monotonic()
+        time.sleep(1.5)
+        cache_server.start()  # empty: it kept nothing
+        back = time.monotonic()
+        cache = cache_server.client(1)
+        assert wait_until(lambda: any(cache.scan_iter(match="*listings*")), 10), \
+            "the cache never filled again"
+        cache.close()
+    finally:
+        stop.set()
+        for thread in clients:
+            thread.join(timeout=15)
+        server.stop()
+        cache_server.close()
+    statuses = Counter(status for _, status in answers)
+    assert statuses == {200: len(answers)}, statuses  # not one 5xx, not one error
+    assert sum(killed <= at < back for at, _ in answers) >= 10  # served while Redis was dead
+    log = server.log.read_text()
+    assert "Cache unavailable" in log and "Cache reachable again" in log
