@@ -63,7 +63,7 @@ class Server:
                             ("--timeout", timeout)):
             if value is not None:
                 argv += [flag, str(value)]
-        self.process = spawn_daemon(argv, self.log, env=environment)
+        self.process = spawn_daemon(argv, self.log, tethered=True, env=environment)
         if not wait_until(lambda: self.process.poll() is None and port_answers(self.port), 30):
             self.stop()
             raise NexusError(

@@ -196,7 +196,8 @@ class Worker:
         toolkit_app.conf.update(broker_read_url=url, broker_write_url=url)
         self.control = toolkit_app.control
         self.started = time.monotonic()
-        self.process = spawn_daemon(argv, self.log, cwd=SAMPLE_PROJECT, env=environment)
+        self.process = spawn_daemon(argv, self.log, tethered=True, cwd=SAMPLE_PROJECT,
+                                     env=environment)
         if not wait_until(self._answers, ready_timeout, interval=0.2):
             self.kill()
             raise NexusError(

@@ -15,6 +15,7 @@ import os
 import signal
 import socket
 import subprocess
+import sys
 import time
 from collections.abc import Iterator, Sequence
 from dataclasses import dataclass
@@ -303,8 +304,18 @@ def wait_until(check, timeout: float, interval: float = 0.05) -> bool:
         time.sleep(interval)
 
 
-def spawn_daemon(argv: Sequence[str], log: Path, **kwargs: object) -> subprocess.Popen:
-    """Start a background process that outlives the caller (own session, output to ``log``)."""
+def spawn_daemon(argv: Sequence[str], log: Path, *, tethered: bool = False,
+                 **kwargs: object) -> subprocess.Popen:
+    """Start a background process (own session, output to ``log``).
+
+    A service outlives the caller. ``tethered=True`` is for a process that belongs to the
+    caller — a notebook's server or worker: it is sent SIGTERM when the caller dies, even by
+    SIGKILL (Linux; see :mod:`nexus.tether`).
+    """
+    if tethered:
+        # The file, not `-m nexus.tether`: importing the nexus package would cost 0.1 s.
+        tether = Path(__file__).resolve().parent.parent / "tether.py"
+        argv = [sys.executable, str(tether), str(os.getpid()), "--", *argv]
     with open(log, "ab") as out:
         return subprocess.Popen(
             list(argv),

@@ -2,12 +2,15 @@
 
 from __future__ import annotations
 
+import os
+import signal
 import subprocess
 import sys
 
 import pytest
 
 from nexus.paths import REPO_ROOT
+from nexus.services.base import pid_alive, wait_until
 from nexus.services.postgres import SERVICE as POSTGRES
 
 SCRIPT = """
@@ -68,3 +71,28 @@ def test_serve_with_the_projects_gunicorn_config_file():
     assert done.stdout.splitlines() == ["200 ok", "2 True", "refused: True"]
     with POSTGRES.connect() as conn:
         conn.execute('DROP DATABASE IF EXISTS "nexus_nb_toolkit_server_config" WITH (FORCE)')
+
+
+KILLED_PARENT_SCRIPT = """
+import time
+from nexus.server import Server
+from nexus.worker import Worker
+server, worker = Server(workers=1), Worker()
+print(server.process.pid, worker.process.pid, flush=True)
+time.sleep(120)
+"""
+
+
+@pytest.mark.slow
+@pytest.mark.skipif(not sys.platform.startswith("linux"), reason="PR_SET_PDEATHSIG is Linux's")
+def test_a_server_and_a_worker_die_with_the_python_that_started_them_even_on_sigkill():
+    """A kernel killed outright runs no atexit: its gunicorn and Celery worker must not linger."""
+    parent = subprocess.Popen([sys.executable, "-c", KILLED_PARENT_SCRIPT], cwd=REPO_ROOT,
+                              stdout=subprocess.PIPE, stderr=subprocess.DEVNULL, text=True)
+    try:
+        children = [int(pid) for pid in parent.stdout.readline().split()]
+        assert len(children) == 2 and all(pid_alive(pid) for pid in children)
+    finally:
+        os.kill(parent.pid, signal.SIGKILL)
+        parent.wait(timeout=10)
+    assert wait_until(lambda: not any(pid_alive(pid) for pid in children), 20)
