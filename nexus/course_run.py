@@ -43,6 +43,8 @@ def run_notebook(path: Path, out_dir: Path, *, timeout: int = 300,
     import papermill
     from papermill.exceptions import PapermillExecutionError
 
+    from nexus.kernels import LocalKernelManager
+
     name = str(path.relative_to(REPO_ROOT)) if path.is_relative_to(REPO_ROOT) else path.name
     out_dir.mkdir(parents=True, exist_ok=True)
     began = time.perf_counter()
@@ -52,6 +54,7 @@ def run_notebook(path: Path, out_dir: Path, *, timeout: int = 300,
             str(path), str(out_dir / path.name), kernel_name="python3", cwd=str(path.parent),
             progress_bar=progress_bar, request_save_on_cell_execute=False,
             execution_timeout=timeout, start_timeout=120,
+            kernel_manager_class=LocalKernelManager,
         )
     except PapermillExecutionError as error:
         # papermill counts its own injected cells too; report the learner-visible position.

@@ -38,11 +38,14 @@ def execute_in_place(path: Path, *, timeout: int = 300) -> float:
     import nbformat
     from nbclient import NotebookClient
 
+    from nexus.kernels import LocalKernelManager
+
     notebook = nbformat.read(path, as_version=4)
     began = time.perf_counter()
     client = NotebookClient(
         notebook, timeout=timeout, startup_timeout=120, kernel_name="python3",
         record_timing=False, resources={"metadata": {"path": str(path.parent)}},
+        kernel_manager_class=LocalKernelManager,
     )
     client.execute()
     nbformat.write(notebook, path)

@@ -113,6 +113,8 @@ def run_lesson(lesson: str, *, timeout: int = 300, progress_bar: bool = True,
     from nbclient import NotebookClient
     from tqdm import tqdm
 
+    from nexus.kernels import LocalKernelManager
+
     lesson = normalise_lesson(lesson)
     path = notebook_path or lesson_notebook(lesson)
     notebook = nbformat.read(path, as_version=4)
@@ -126,6 +128,7 @@ def run_lesson(lesson: str, *, timeout: int = 300, progress_bar: bool = True,
             notebook, timeout=timeout, startup_timeout=120, kernel_name="python3",
             allow_errors=True, record_timing=False,
             resources={"metadata": {"path": str(path.parent)}},
+            kernel_manager_class=LocalKernelManager,
         )
         # Its own database: the learner may have this notebook open on nexus_nb_NN_exercises.
         env = os.environ | {progress.REPORT_VAR: str(report), DATABASE_SUFFIX_VAR: "-check"}

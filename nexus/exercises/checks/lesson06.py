@@ -23,6 +23,25 @@ LESSON = lesson("06", "Background tasks: Celery")
 LOOK = 'lesson 06, "1. The Celery app and where tasks live"'
 
 
+def _prompt_worker_class() -> type:
+    """celery's in-thread test worker, made to notice messages and shutdown within 0.1 s.
+
+    Its event loop sleeps until the broker socket is readable, up to 10 s. On RabbitMQ,
+    py-amqp may already have read the next delivery into its buffer (while sending an
+    ack): the socket stays quiet, the message waits out the 10 s, and so does a request to
+    stop. A timer in the loop drains the connection every 0.1 s.
+    """
+    from celery.contrib.testing.worker import TestWorkController
+    from celery.worker.loops import _quick_drain
+
+    class PromptWorker(TestWorkController):
+        def on_consumer_ready(self, consumer) -> None:
+            consumer.timer.call_repeatedly(0.1, _quick_drain, (consumer.connection, 0))
+            super().on_consumer_ready(consumer)
+
+    return PromptWorker
+
+
 @contextlib.contextmanager
 def _worker(queues: list[str]) -> Iterator[None]:
     """A real Celery worker (in a thread of this process) consuming ``queues``."""
@@ -37,31 +56,12 @@ def _worker(queues: list[str]) -> Iterator[None]:
         logger.setLevel(logging.CRITICAL)
     try:
         with start_worker(celery_app, pool="solo", perform_ping_check=False, queues=queues,
-                          loglevel="WARNING", logfile=os.devnull, shutdown_timeout=20) as worker:
-            try:
-                yield
-            finally:
-                _wake_to_stop(worker)
+                          loglevel="WARNING", logfile=os.devnull, shutdown_timeout=20,
+                          WorkController=_prompt_worker_class()):
+            yield
     finally:
         for logger, level in zip(quiet, levels, strict=True):
             logger.setLevel(level)
-
-
-def _wake_to_stop(worker) -> None:
-    """Ask the worker thread to stop, and wake its event loop so it notices now.
-
-    The loop checks for shutdown between polls of the broker connection; on RabbitMQ, with
-    nothing arriving, a poll lasts up to 10 s (Redis polls every second). A remote-control
-    ping is a message for this worker: the poll returns and the loop sees the request. Ping
-    until it stops answering — a ping can also be answered outside the loop, at its start.
-    """
-    from celery.worker import state
-
-    state.should_terminate = 0  # what start_worker sets on exit, a moment earlier
-    with contextlib.suppress(Exception):
-        for _ in range(50):
-            if not worker.app.control.ping(destination=[worker.hostname], timeout=0.1):
-                break
 
 
 def _wait(condition: Callable[[], object], timeout: float = 10) -> bool:
