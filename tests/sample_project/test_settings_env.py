@@ -50,6 +50,19 @@ def test_production_refuses_to_start_without_a_secret_key():
     assert "Set the DJANGO_SECRET_KEY environment variable" in result.stderr
 
 
+def test_secrets_are_read_verbatim_even_when_they_start_with_a_dollar():
+    # django-environ would read "$..." as the name of another variable; Django's own
+    # get_random_secret_key() makes such a key about one time in fifty.
+    secrets = {"DJANGO_SECRET_KEY": "$" + STRONG_SECRET, "CHAPA_SECRET_KEY": "$CHASECK-x",
+               "CHAPA_WEBHOOK_SECRET": "$hook", "EMAIL_HOST_PASSWORD": "$mail"}
+    probe = ("from django.conf import settings as s; print(s.SECRET_KEY, s.CHAPA_SECRET_KEY, "
+             "s.CHAPA_WEBHOOK_SECRET, s.EMAIL_HOST_PASSWORD)")
+    result = manage("shell", "--verbosity=0", "-c", probe, env={**PRODUCTION_ENV, **secrets})
+
+    assert result.returncode == 0, result.stderr
+    assert result.stdout.split() == list(secrets.values())
+
+
 def test_production_passes_the_deployment_checklist():
     result = manage("check", "--deploy", env={**PRODUCTION_ENV, "DJANGO_SECRET_KEY": STRONG_SECRET})
 

@@ -15,7 +15,26 @@ from django.core.exceptions import ImproperlyConfigured
 # sample_project/ — the folder that holds manage.py and the apps.
 BASE_DIR = Path(__file__).resolve().parent.parent.parent
 
-env = environ.Env()
+
+
+class Env(environ.Env):
+    """django-environ's ``Env``, plus :meth:`secret` for values that must be read verbatim."""
+
+    def secret(self, var: str, default: object = environ.Env.NOTSET) -> str:
+        """The variable exactly as set (or ``default``; unset and no default: refuse to start).
+
+        ``env(name)`` reads a value that starts with ``$`` as the *name of another variable*
+        (django-environ's "proxied values"), and Django's own key generator,
+        ``get_random_secret_key()``, starts about one key in fifty with ``$``: such a key
+        would stop the site from starting. Keys, passwords and webhook secrets are random
+        text, so they are read as they are.
+        """
+        if var in self.ENVIRON:
+            return self.ENVIRON[var]
+        return self.str(var, default=default)
+
+
+env = Env()
 
 # A .env file is read only when asked for: in production the process environment is the
 # single source of truth, and a stray .env must never override it silently.
@@ -259,7 +278,7 @@ EMAIL_HOST = env("EMAIL_HOST", default="127.0.0.1")
 EMAIL_PORT = env.int("EMAIL_PORT", default=1025)
 EMAIL_USE_TLS = env.bool("EMAIL_USE_TLS", default=False)
 EMAIL_HOST_USER = env("EMAIL_HOST_USER", default="")
-EMAIL_HOST_PASSWORD = env("EMAIL_HOST_PASSWORD", default="")
+EMAIL_HOST_PASSWORD = env.secret("EMAIL_HOST_PASSWORD", default="")
 # A dead mail server must not hang a request or a worker forever.
 EMAIL_TIMEOUT = 10
 DEFAULT_FROM_EMAIL = env("DEFAULT_FROM_EMAIL", default="Nexus Stays <bookings@nexus.example>")
@@ -271,8 +290,8 @@ SERVER_EMAIL = DEFAULT_FROM_EMAIL
 # says: the real API, or the course's local sandbox. Empty keys are fine until a payment
 # is attempted; the client refuses to call Chapa without one.
 CHAPA_BASE_URL = env("CHAPA_BASE_URL", default="https://api.chapa.co")
-CHAPA_SECRET_KEY = env("CHAPA_SECRET_KEY", default="")
-CHAPA_WEBHOOK_SECRET = env("CHAPA_WEBHOOK_SECRET", default="")
+CHAPA_SECRET_KEY = env.secret("CHAPA_SECRET_KEY", default="")
+CHAPA_WEBHOOK_SECRET = env.secret("CHAPA_WEBHOOK_SECRET", default="")
 # The mode ("test" or "live") a verified payment must have to confirm a booking. Derived from
 # the key by default; set CHAPA_MODE=live in production, so a test key left in place (or a
 # test-mode payment) can never confirm a real booking with a test card.

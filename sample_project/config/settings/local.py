@@ -7,7 +7,7 @@ from .base import env
 # ------------------------------------------------------------------------------
 DEBUG = env.bool("DJANGO_DEBUG", default=True)
 # The "django-insecure-" prefix makes `check --deploy` flag this key if it ever ships.
-SECRET_KEY = env(
+SECRET_KEY = env.secret(
     "DJANGO_SECRET_KEY",
     default="django-insecure-local-only-9c1f0e7a2b4d4b7c8e3a6f5d1b2c0e9f",
 )

@@ -13,7 +13,7 @@ from .base import BASE_DIR, DATABASES, LOGGING, env
 DEBUG = False
 # No default on purpose: without DJANGO_SECRET_KEY the process refuses to start
 # (ImproperlyConfigured naming the variable) instead of running with a guessable key.
-SECRET_KEY = env("DJANGO_SECRET_KEY")
+SECRET_KEY = env.secret("DJANGO_SECRET_KEY")
 # No default either: Django must know which Host headers are really ours.
 ALLOWED_HOSTS = env.list("DJANGO_ALLOWED_HOSTS")
 # Origins (scheme + host) allowed to send unsafe requests, e.g. https://stays.example.com

@@ -13,7 +13,7 @@ from .base import CACHE_KEY_PREFIX, CACHES, env
 # GENERAL
 # ------------------------------------------------------------------------------
 DEBUG = False
-SECRET_KEY = env(
+SECRET_KEY = env.secret(
     "DJANGO_SECRET_KEY",
     default="django-insecure-test-only-5e0d2c9b8a7f4e3d2c1b0a9f8e7d6c5b",
 )
