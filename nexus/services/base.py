@@ -310,7 +310,9 @@ def spawn_daemon(argv: Sequence[str], log: Path, *, tethered: bool = False,
 
     A service outlives the caller. ``tethered=True`` is for a process that belongs to the
     caller — a notebook's server or worker: it is sent SIGTERM when the caller dies, even by
-    SIGKILL (Linux; see :mod:`nexus.tether`).
+    SIGKILL (Linux; see :mod:`nexus.tether`). Linux ties it to the *thread* that started it,
+    so start it from one that lives as long as it should: a notebook cell or a test fixture
+    (the main thread), not a short-lived pool thread.
     """
     if tethered:
         # The file, not `-m nexus.tether`: importing the nexus package would cost 0.1 s.
