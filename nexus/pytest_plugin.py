@@ -13,6 +13,20 @@ import sys
 from nexus import services
 from nexus.errors import NexusError
 
+
+def _nbval_kernels_on_unix_sockets() -> None:
+    """nbval's kernels on Unix sockets, like the toolkit's (see :mod:`nexus.kernels`)."""
+    try:
+        import nbval.kernel
+    except ImportError:
+        return
+    from nexus.kernels import LocalSyncKernelManager
+
+    nbval.kernel.KernelManager = LocalSyncKernelManager
+
+
+_nbval_kernels_on_unix_sockets()
+
 try:
     services.up()
     services.export_environment()
