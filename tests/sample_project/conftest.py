@@ -1,6 +1,6 @@
 """Fixtures shared by the sample project's tests."""
 
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 
 import pytest
 import redis
@@ -9,8 +9,10 @@ from rest_framework.test import APIClient
 from rest_framework_simplejwt.tokens import AccessToken
 
 from accounts.models import Role, User
+from nexus.worker import Worker, purge_queue
 
 from .factories import HostFactory, UserFactory
+from .processes import PrivateSink, worker_env
 
 
 @pytest.fixture(autouse=True)
@@ -74,3 +76,22 @@ def host() -> User:
 def admin() -> User:
     """Admin by role, not by is_staff: the API must honour the role alone."""
     return UserFactory(username="admin", role=Role.ADMIN)
+
+
+# --- a real Celery worker and the SMTP sink it sends to (one of each per test module) -----------
+@pytest.fixture(scope="module")
+def sink(tmp_path_factory) -> Iterator[PrivateSink]:
+    """A private SMTP sink: a module may stop or slow it without disturbing anyone else."""
+    sink = PrivateSink(tmp_path_factory.mktemp("smtp")).start()
+    yield sink
+    sink.stop()
+
+
+@pytest.fixture(scope="module")
+def worker(django_db_setup, sink) -> Iterator[Worker]:
+    """A real worker on this run's queue, the test database and ``sink``."""
+    # Messages queued by tests that ran without a worker name rows that are gone now.
+    purge_queue(settings.CELERY_TASK_DEFAULT_QUEUE)
+    with Worker(env=worker_env(sink)) as running:
+        yield running
+    purge_queue(settings.CELERY_TASK_DEFAULT_QUEUE)

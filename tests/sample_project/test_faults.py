@@ -49,13 +49,6 @@ BROKER_DB = 2
 TASKS = 12
 
 
-@pytest.fixture(scope="module")
-def sink(tmp_path_factory) -> Iterator[PrivateSink]:
-    sink = PrivateSink(tmp_path_factory.mktemp("smtp-faults")).start()
-    yield sink
-    sink.stop()
-
-
 @pytest.fixture
 def broker(tmp_path) -> Iterator[PrivateRedis]:
     with PrivateRedis(tmp_path / "broker", persistent=True) as server:

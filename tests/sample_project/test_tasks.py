@@ -32,13 +32,6 @@ from .processes import PrivateSink, worker_env
 pytestmark = pytest.mark.django_db(transaction=True)
 
 
-@pytest.fixture(scope="module")
-def sink(tmp_path_factory) -> Iterator[PrivateSink]:
-    sink = PrivateSink(tmp_path_factory.mktemp("smtp")).start()
-    yield sink
-    sink.stop()
-
-
 @pytest.fixture(autouse=True)
 def _sink_at_full_speed(sink):
     """Whatever a test did to the private sink, the next one finds it up and fast."""
@@ -46,15 +39,6 @@ def _sink_at_full_speed(sink):
     sink.set_delay(0)
     if sink.process is None:
         sink.start()
-
-
-@pytest.fixture(scope="module")
-def worker(django_db_setup, sink) -> Iterator[Worker]:
-    # Messages queued by tests that ran without a worker name rows that are gone now.
-    purge_queue(settings.CELERY_TASK_DEFAULT_QUEUE)
-    with Worker(env=worker_env(sink)) as running:
-        yield running
-    purge_queue(settings.CELERY_TASK_DEFAULT_QUEUE)
 
 
 @pytest.fixture

@@ -14,14 +14,12 @@ from decimal import Decimal
 import factory
 import pytest
 from celery.signals import after_task_publish
-from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.db import IntegrityError, connection, transaction
 from django.test import Client
 from django.test.utils import CaptureQueriesContext
 
 from listings.services import listing_update
-from nexus.worker import Worker, purge_queue
 from wishlists import services
 from wishlists.models import WishlistItem
 from wishlists.selectors import wishlist_items_to_notify, wishlist_list
@@ -35,7 +33,6 @@ from wishlists.tasks import send_price_drop_notice
 
 from .conftest import bearer
 from .factories import ListingFactory, UserFactory
-from .processes import PrivateSink, worker_env
 
 URL = "/api/wishlist/"
 TASK = "wishlists.tasks.send_price_drop_notice"
@@ -337,21 +334,6 @@ class TestGraphQL:
 
 
 # --- the price-drop email, sent by a real worker --------------------------------------------------
-@pytest.fixture(scope="module")
-def sink(tmp_path_factory) -> Iterator[PrivateSink]:
-    sink = PrivateSink(tmp_path_factory.mktemp("smtp-wishlists")).start()
-    yield sink
-    sink.stop()
-
-
-@pytest.fixture(scope="module")
-def worker(django_db_setup, sink) -> Iterator[Worker]:
-    purge_queue(settings.CELERY_TASK_DEFAULT_QUEUE)
-    with Worker(env=worker_env(sink)) as running:
-        yield running
-    purge_queue(settings.CELERY_TASK_DEFAULT_QUEUE)
-
-
 @pytest.fixture
 def saved():
     """A guest's wishlist item for a 1500 ETB listing, committed (the worker reads it)."""

@@ -12,31 +12,15 @@ mode), and whatever a check writes happens inside a transaction it rolls back.
 from collections.abc import Callable
 from typing import Any
 
-from nexus.exercises.registry import Fail, exercise, lesson
+from nexus.exercises.registry import Fail, exercise, in_rollback, lesson
 from nexus.queries import count_queries
 
 LESSON = lesson("08", "GraphQL with strawberry-graphql-django")
 
 
-class _Rollback(Exception):
-    """Raised to leave a check's transaction without keeping anything it wrote."""
-
-
 def _in_rollback_thread(body: Callable[[], Any]) -> Any:
     """Run ``body()`` in a loop-free worker thread, inside a transaction always rolled back."""
-    from django.db import transaction
-
-    def run() -> Any:
-        box: list[Any] = []
-        try:
-            with transaction.atomic():
-                box.append(body())
-                raise _Rollback
-        except _Rollback:
-            pass
-        return box[0]
-
-    return count_queries(run)[0]
+    return count_queries(lambda: in_rollback(body))[0]
 
 
 def _schema(query: type, mutation: type | None = None):
