@@ -1,27 +1,47 @@
 # Project Nexus Workbook. `make course` opens the course; `make test` runs every test.
 PYTHON ?= python3
-VENV   := .venv
-BIN    := $(VENV)/bin
-STAMP  := $(VENV)/.installed-stamp
+# The Python environment the course runs in: an activated conda env (not `base`) or virtualenv
+# is used as it is; otherwise `make` creates .venv/ in the checkout. NEXUS_ENV=<prefix> forces one.
+CONDA_ENV := $(if $(filter-out base,$(CONDA_DEFAULT_ENV)),$(CONDA_PREFIX))
+ENV    := $(or $(NEXUS_ENV),$(CONDA_ENV),$(VIRTUAL_ENV),.venv)
+BIN    := $(ENV)/bin
+STAMP  := $(ENV)/.nexus-installed
+# Installs are exactly the lock: every version pinned, every file hashed, wheels only (no
+# compiler, no sdist build), then the course package itself without touching its dependencies.
+CHECK_PYTHON := import sys; v = sys.version_info; sys.exit(0 if v >= (3, 11) else f"Python 3.11 or newer is needed, {sys.executable} is {v.major}.{v.minor}: run make PYTHON=python3.13 ...")
+PIP_INSTALL := $(BIN)/python -m pip install --quiet --disable-pip-version-check
 NBVAL  := --nbval --nbval-current-env --nbval-sanitize-with tests/nbval-sanitize.cfg \
           --nbval-cell-timeout 300 --nbval-kernel-startup-timeout 120
 # Notebook folders that store outputs (nbval compares them); exercises/ stores none.
 NOTEBOOK_DIRS := $(wildcard notebooks solutions)
+# One universal lock for every platform and Python >= 3.11 (markers pick per machine); the
+# sample project's image gets its own, with the same versions.
+LOCK_ARGS := pyproject.toml --extra dev requirements/build.in --universal --generate-hashes \
+             --python-version 3.11 --custom-compile-command 'make lock' --output-file requirements.lock
+SAMPLE_LOCK_ARGS := sample_project/requirements.in --constraint requirements.lock --universal \
+             --generate-hashes --python-version 3.11 --custom-compile-command 'make lock' \
+             --output-file sample_project/requirements.txt
 
 .DEFAULT_GOAL := help
-.PHONY: help install course test test-fast lint services down status prepare golden run bench clean exercises
+.PHONY: help install lock course test test-fast lint services down status prepare golden run bench clean exercises
 
 help:  ## list the targets
 	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  make %-10s %s\n", $$1, $$2}'
 
-$(STAMP): pyproject.toml
-	@$(PYTHON) -c 'import sys; v = sys.version_info; sys.exit(0 if v >= (3, 11) else f"Python 3.11 or newer is needed, {sys.executable} is {v.major}.{v.minor}: run make PYTHON=python3.12 ...")'
-	@test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
-	$(BIN)/python -m pip install --quiet --upgrade pip
-	$(BIN)/python -m pip install --quiet -e ".[dev]"
+$(STAMP): requirements.lock pyproject.toml
+	@test -x $(BIN)/python || { $(PYTHON) -c '$(CHECK_PYTHON)' && $(PYTHON) -m venv $(ENV); }
+	@$(BIN)/python -c '$(CHECK_PYTHON)'
+	@echo "installing the course into $(ENV) from requirements.lock"
+	$(PIP_INSTALL) --require-hashes --only-binary :all: --requirement requirements.lock
+	$(PIP_INSTALL) --no-deps --no-build-isolation --editable .
 	@touch $(STAMP)
 
-install: $(STAMP)  ## create .venv and install the course (only when pyproject.toml changed)
+install: $(STAMP)  ## install the course from requirements.lock (into .venv/ or the active env)
+
+lock: install  ## upgrade every pin in requirements.lock, reinstall, re-record the notebooks
+	$(BIN)/python -m uv pip compile --quiet --upgrade $(LOCK_ARGS)
+	$(BIN)/python -m uv pip compile --quiet --upgrade $(SAMPLE_LOCK_ARGS)
+	$(MAKE) install golden
 
 course: install  ## install, start the services, prepare the database, open JupyterLab
 	$(BIN)/nexus up

