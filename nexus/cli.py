@@ -72,9 +72,14 @@ def cmd_status(args: argparse.Namespace) -> int:
 
 
 def cmd_env(args: argparse.Namespace) -> int:
-    from nexus import services
+    from nexus import database, services
 
     services.up()
+    # The database these lines point at must serve `manage.py runserver` at once: migrated,
+    # and seeded the first time. What was done goes to stderr, so `eval "$(nexus env)"` works.
+    name, done = database.ensure_terminal_database(reset=args.reset)
+    if done:
+        print(f"nexus env: the database {name} {done}", file=sys.stderr)
     env = services.environment() | {"DJANGO_SETTINGS_MODULE": "config.settings.local"}
     for var, value in env.items():
         print(f"export {var}='{value}'")
@@ -199,6 +204,10 @@ def build_parser() -> argparse.ArgumentParser:
             command.add_argument("services", nargs="*", help="service names (default: all)")
         if name == "prepare":
             command.add_argument("--force", action="store_true", help="rebuild even if current")
+        if name == "env":
+            command.add_argument("--reset", action="store_true",
+                                 help="give the terminal's database a fresh copy of the seeded "
+                                 "course data (what you changed in it is lost)")
         if name == "lab":
             command.add_argument("--no-browser", action="store_true")
             command.add_argument("--port", type=int, default=None)

@@ -13,6 +13,7 @@ import os
 import re
 import subprocess
 import sys
+from urllib.parse import urlsplit
 
 from nexus import services
 from nexus.errors import NexusError
@@ -106,6 +107,36 @@ def ensure_template(*, force: bool = False) -> bool:
         finally:
             conn.execute("SELECT pg_advisory_unlock(%s)", [_LOCK_ID])
     return True
+
+
+def _has_migrations(database: str) -> bool:
+    import psycopg
+
+    with psycopg.connect(POSTGRES.server_url(database), connect_timeout=5) as conn:
+        return conn.execute("SELECT to_regclass('django_migrations') IS NOT NULL").fetchone()[0]
+
+
+def ensure_terminal_database(*, reset: bool = False) -> tuple[str, str]:
+    """Ready the database ``nexus env`` points at (``DATABASE_URL``'s, ``nexus`` when embedded)
+    for ``manage.py runserver``: migrated and seeded with the course data the first time, new
+    migrations applied later, never reseeded unless ``reset``. Returns (name, what was done)."""
+    name = urlsplit(POSTGRES.server_url()).path.lstrip("/") or "postgres"
+    if reset:
+        ensure_template()
+        with POSTGRES.connect() as conn:
+            conn.execute("SELECT pg_advisory_lock_shared(%s)", [_LOCK_ID])
+            try:
+                conn.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
+                conn.execute(f'CREATE DATABASE "{name}" TEMPLATE "{TEMPLATE}"')
+            finally:
+                conn.execute("SELECT pg_advisory_unlock_shared(%s)", [_LOCK_ID])
+        return name, "is a fresh copy of the seeded course data"
+    if not _has_migrations(name):
+        _manage(name, "migrate", "--no-input", "--verbosity", "0")
+        _manage(name, "seed", *SEED_ARGS)
+        return name, "was migrated and seeded with the course data (`nexus env --reset` resets it)"
+    _manage(name, "migrate", "--no-input", "--verbosity", "0")  # new migrations; a no-op if none
+    return name, ""
 
 
 def clone(key: str) -> str:

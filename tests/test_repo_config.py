@@ -15,6 +15,9 @@ from pathlib import Path
 
 import pytest
 import yaml
+from packaging.requirements import Requirement
+from packaging.utils import canonicalize_name
+from packaging.version import Version
 
 ROOT = Path(__file__).resolve().parent.parent
 SAMPLE_PROJECT = ROOT / "sample_project"
@@ -111,7 +114,9 @@ def hooks() -> dict:
 def test_pre_commit_has_ruff_and_the_hygiene_hooks(hooks):
     assert {"ruff", "trailing-whitespace", "end-of-file", "check-yaml",
             "check-added-large-files"} <= set(hooks)
-    assert hooks["ruff"]["entry"].startswith(".venv/bin/ruff check")
+    assert hooks["ruff"]["entry"].startswith("python -m ruff check")
+    # The environment's tools, whichever environment that is: no hook names a folder.
+    assert not any(".venv" in hook.get("entry", "") for hook in hooks.values())
     assert "ruff-format" not in hooks  # the tree is not ruff-formatted
 
 
@@ -229,14 +234,70 @@ def test_dockerfile_collects_static_files_checks_health_and_runs_gunicorn(docker
     assert cmd.startswith("[") and "gunicorn" in cmd and "gunicorn.conf.py" in cmd
 
 
-def test_requirements_match_pyproject():
-    """The image's requirements.txt is the sample project's part of pyproject, line for line."""
+def test_requirements_in_match_pyproject():
+    """The image's requirements.in is the sample project's part of pyproject, line for line."""
     pyproject = tomllib.loads((ROOT / "pyproject.toml").read_text())
     declared = {re.sub(r"\s", "", d) for d in pyproject["project"]["dependencies"]}
-    lines = (SAMPLE_PROJECT / "requirements.txt").read_text().splitlines()
+    lines = (SAMPLE_PROJECT / "requirements.in").read_text().splitlines()
     required = [line for line in lines if line.strip() and not line.startswith("#")]
     assert required and set(required) <= declared, set(required) - declared
     assert {"gunicorn>=22.0", "whitenoise>=6.6", "django>=5.2,<5.3"} <= set(required)
+
+
+# --- the lock files ------------------------------------------------------------------------------
+def read_lock(path: Path) -> dict[str, list[tuple[Version, str, int]]]:
+    """``{name: [(version, marker, number of hashes), ...]}`` of a hashed requirements lock."""
+    entries: dict[str, list[tuple[Version, str, int]]] = {}
+    text = path.read_text().replace("\\\n", " ")
+    for line in text.splitlines():
+        if not line.strip() or line.lstrip().startswith("#"):
+            continue
+        requirement = line.partition(" --hash=")[0]
+        spec, _, marker = requirement.partition(";")
+        name, _, version = spec.strip().partition("==")
+        entries.setdefault(canonicalize_name(name), []).append(
+            (Version(version), marker.strip(), line.count("--hash=sha256:")))
+    return entries
+
+
+def declared_requirements() -> list[Requirement]:
+    pyproject = tomllib.loads((ROOT / "pyproject.toml").read_text())
+    build = [line for line in (ROOT / "requirements" / "build.in").read_text().splitlines()
+             if line.strip() and not line.startswith("#")]
+    return [Requirement(r) for r in (*pyproject["project"]["dependencies"],
+                                     *pyproject["project"]["optional-dependencies"]["dev"],
+                                     *build)]
+
+
+def test_the_lock_pins_every_declared_dependency_within_its_bounds_with_hashes():
+    lock = read_lock(ROOT / "requirements.lock")
+    for requirement in declared_requirements():
+        pins = lock.get(canonicalize_name(requirement.name))
+        assert pins, f"{requirement} is in pyproject.toml but not in requirements.lock: make lock"
+        for version, _marker, _hashes in pins:
+            assert requirement.specifier.contains(version, prereleases=True), (
+                f"requirements.lock pins {requirement.name}=={version}, outside {requirement}")
+    assert all(hashes for pins in lock.values() for _, _, hashes in pins), "a pin has no hash"
+
+
+def test_the_images_lock_has_the_course_locks_versions():
+    course = read_lock(ROOT / "requirements.lock")
+    image = read_lock(SAMPLE_PROJECT / "requirements.txt")
+    assert {"django", "gunicorn", "psycopg-binary", "celery"} <= set(image)
+    for name, pins in image.items():
+        for version, _marker, hashes in pins:
+            assert version in {v for v, _, _ in course[name]}, f"{name}=={version}"
+            assert hashes
+
+
+def test_every_install_goes_through_the_lock_with_hashes_and_wheels_only():
+    makefile = (ROOT / "Makefile").read_text()
+    assert re.search(r"--require-hashes --only-binary :all: --requirement requirements.lock",
+                     makefile)
+    assert "--no-deps --no-build-isolation --editable ." in makefile
+    dockerfile = (SAMPLE_PROJECT / "Dockerfile").read_text()
+    assert "pip install --require-hashes --only-binary :all: --requirement requirements.txt" \
+        in dockerfile
 
 
 def test_dockerignore_keeps_secrets_out_of_the_image():
@@ -259,3 +320,20 @@ def test_gunicorn_config_loads_with_gunicorn():
     assert values["workers"] == "2"
     assert values["timeout"] == "30" and values["graceful_timeout"] == "20"
     assert values["accesslog"] == "-" and values["forwarded_allow_ips"] == "['10.0.0.1']"
+
+
+# --- a hung test ---------------------------------------------------------------------------------
+def test_a_hung_test_fails_alone_with_its_stack_and_the_run_goes_on(tmp_path):
+    (tmp_path / "test_hang.py").write_text(
+        "import time\n\n"
+        "def test_hangs():\n    time.sleep(60)\n\n"
+        "def test_after():\n    assert True\n")
+    config = tomllib.loads((ROOT / "pyproject.toml").read_text())["tool"]["pytest"]["ini_options"]
+    assert config["timeout"] <= 600 and config["timeout_method"] == "signal"
+    done = subprocess.run(
+        [sys.executable, "-m", "pytest", "-p", "no:cacheprovider", "-p", "no:django",
+         "--timeout", "1", "-o", "timeout_method=signal", str(tmp_path / "test_hang.py")],
+        cwd=tmp_path, capture_output=True, text=True, timeout=60, check=False)
+    assert "1 failed, 1 passed" in done.stdout, done.stdout
+    assert "Timeout (>1.0s) from pytest-timeout" in done.stdout
+    assert "time.sleep(60)" in done.stdout  # the stack of the hung test

