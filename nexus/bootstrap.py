@@ -93,7 +93,7 @@ def start(lesson: str, *, quiet: bool = False) -> None:
         return
     print(f"Nexus · lesson {lesson} is ready")
     for state in states:
-        print(f"  {state.name:<9} {state.version} ({state.profile}, {state.address})")
+        print(f"  {state.name:<9} {state.version} ({state.where}, {state.address})")
     print(f"  {'database':<9} {name}, a fresh copy of the seeded course template")
     # major.minor only: a patch release (5.2.19 → 5.2.20) must not change a stored output.
     print(f"  {'django':<9} Django {django.VERSION[0]}.{django.VERSION[1]} with {SETTINGS}")

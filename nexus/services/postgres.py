@@ -286,12 +286,10 @@ class Postgres(Service):
         except psycopg.Error as exc:
             detail = str(exc).strip().splitlines()[0] if str(exc).strip() else type(exc).__name__
             return ServiceStatus(self.name, self.profile, display_address(url), "-", False, detail)
-        shown = f"PostgreSQL {version.split()[0]}"
-        if self.profile == "embedded":
-            shown += f" ({postgres_bin().source})"
         return ServiceStatus(
             self.name, self.profile, display_address(self.external_url or self.server_url()),
-            shown, True,
+            f"PostgreSQL {version.split()[0]}", True,
+            source=postgres_bin().source if self.profile == "embedded" else "",
         )
 
 

@@ -9,6 +9,7 @@ kept in an append-only file under ``.nexus/redis``, so a killed server comes bac
 
 from __future__ import annotations
 
+from dataclasses import replace
 from urllib.parse import urlsplit
 
 from nexus.errors import NexusError
@@ -66,8 +67,12 @@ class Redis(DaemonService):
         return [executable, str(config)]
 
     def probe(self, port: int) -> tuple[str, bool, str]:
-        version, ok, detail = _server_version(f"redis://{HOST}:{port}/{CACHE_DB}")
-        return (f"{version} ({redis_server().source})" if ok else version), ok, detail
+        return _server_version(f"redis://{HOST}:{port}/{CACHE_DB}")
+
+    def status(self) -> ServiceStatus:
+        if self.profile == "embedded":
+            state = super().status()
+            return replace(state, source=redis_server().source) if state.up else state
 
     def url(self, db: int = CACHE_DB) -> str:
         """URL of Redis database ``db`` on the server in use."""
@@ -86,9 +91,6 @@ class Redis(DaemonService):
             "CELERY_RESULT_BACKEND": self.url(RESULTS_DB),
         }
 
-    def status(self) -> ServiceStatus:
-        if self.profile == "embedded":
-            return super().status()
         parts = urlsplit(self.external_url or "")
         version, ok, detail = _server_version(self.external_url or "")
         return ServiceStatus(self.name, "external", f"{parts.hostname}:{parts.port or 6379}",

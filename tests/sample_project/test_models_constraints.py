@@ -174,12 +174,17 @@ def test_reactivating_a_cancelled_booking_into_a_taken_slot_is_refused():
         Booking.objects.filter(pk=cancelled.pk).update(status=BookingStatus.CONFIRMED)
 
 
-def test_overlap_rule_needs_no_extension():
-    # The constraint uses core range types only; btree_gist must not be required.
+def test_overlap_rule_is_the_textbook_exclusion_on_btree_gist():
+    # `listing_id WITH =` in a GiST index is btree_gist's; migration 0003 installs it.
     with connection.cursor() as cursor:
         cursor.execute("SELECT extname FROM pg_extension")
         extensions = {name for (name,) in cursor.fetchall()}
-    assert "btree_gist" not in extensions
+        cursor.execute("SELECT pg_get_constraintdef(oid) FROM pg_constraint "
+                       "WHERE conname = 'booking_no_overlap_active'")
+        (definition,) = cursor.fetchone()
+    assert "btree_gist" in extensions
+    assert definition.startswith(
+        "EXCLUDE USING gist (listing_id WITH =, daterange(check_in, check_out) WITH &&) WHERE")
 
 
 # --- payments ------------------------------------------------------------------------

@@ -52,13 +52,13 @@ def test_up_is_idempotent_and_status_shows_every_service(isolated_services):
     status = run_nexus("status", env=env)
     assert status.returncode == 0
     lines = status.stdout.splitlines()
-    assert lines[0].split() == ["service", "profile", "address", "version", "state"]
+    assert lines[0].split() == ["service", "profile", "address", "version", "from", "state"]
     rows = {line.split()[0]: line for line in lines[2:]}
     assert set(rows) == {"postgres", "redis", "broker", "smtp", "chapa"}
     # Each server says its version and where its program came from (a wheel, conda, PATH).
-    assert re.search(rf"embedded .* PostgreSQL 1[5-9]\.\d+ \({postgres_bin().source}\)",
+    assert re.search(rf"embedded .* PostgreSQL 1[5-9]\.\d+ +{postgres_bin().source} ",
                      rows["postgres"])
-    assert re.search(rf"(Valkey [89]|Redis [67])\.\d+\.\d+ \({redis_server().source}\)",
+    assert re.search(rf"(Valkey [89]|Redis [67])\.\d+\.\d+ +{redis_server().source} ",
                      rows["redis"])
     assert "aiosmtpd" in rows["smtp"]
     assert "Chapa v1 sandbox" in rows["chapa"]
@@ -179,7 +179,7 @@ def test_without_a_wheel_a_redis_server_on_path_runs_the_course_redis(
     service.start()
     try:
         state = service.status()
-        assert state.up and state.version.endswith("(PATH)"), state
+        assert state.up and state.source == "PATH", state
         client = redis.Redis.from_url(service.url())
         assert client.set("fallback", "1") and client.get("fallback") == b"1"
         client.close()
@@ -204,7 +204,7 @@ def test_without_a_wheel_debians_postgresql_runs_the_course_database(
     service.start()
     try:
         state = service.status()
-        assert state.up and state.version.endswith("(Debian's postgresql package)"), state
+        assert state.up and state.source == "Debian's postgresql package", state
         with service.connect("nexus") as conn:
             assert conn.execute("SELECT 1").fetchone() == (1,)
     finally:
