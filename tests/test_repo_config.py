@@ -337,3 +337,21 @@ def test_a_hung_test_fails_alone_with_its_stack_and_the_run_goes_on(tmp_path):
     assert "1 failed, 1 passed" in done.stdout, done.stdout
     assert "Timeout (>1.0s) from pytest-timeout" in done.stdout
     assert "time.sleep(60)" in done.stdout  # the stack of the hung test
+
+
+# --- which environment make installs into -------------------------------------------------------
+@pytest.mark.parametrize(("env", "expected"), [
+    ({}, ".venv/bin/python -m pip install"),
+    ({"VIRTUAL_ENV": "/opt/learner-venv"}, "/opt/learner-venv/bin/python -m pip install"),
+    ({"CONDA_PREFIX": "/opt/conda/envs/nexus-workbook", "CONDA_DEFAULT_ENV": "nexus-workbook"},
+     "/opt/conda/envs/nexus-workbook/bin/python -m pip install"),
+    # conda's base env is active in many shells by default: never install the course into it.
+    ({"CONDA_PREFIX": "/opt/conda", "CONDA_DEFAULT_ENV": "base"}, ".venv/bin/python -m pip"),
+])
+def test_make_installs_into_the_active_environment_or_dot_venv(env, expected):
+    clean = {k: v for k, v in os.environ.items()
+             if k not in {"VIRTUAL_ENV", "CONDA_PREFIX", "CONDA_DEFAULT_ENV", "NEXUS_ENV"}}
+    done = subprocess.run(["make", "-n", "-B", "install"], cwd=ROOT, env=clean | env,
+                          capture_output=True, text=True, timeout=30, check=True)
+    installs = [line for line in done.stdout.splitlines() if "pip install" in line]
+    assert installs and all(line.startswith(expected) for line in installs), done.stdout
