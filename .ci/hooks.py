@@ -1,4 +1,4 @@
-"""File-hygiene hooks for pre-commit, run by the course environment's Python (``repo: local`` hooks).
+"""File-hygiene hooks for pre-commit, run by the course environment's Python (``repo: local``).
 
 The usual hooks live in github.com/pre-commit/pre-commit-hooks, which pre-commit clones on first
 use; these do the same checks with the standard library and PyYAML, so the hooks also run on a
