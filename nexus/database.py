@@ -123,13 +123,7 @@ def ensure_terminal_database(*, reset: bool = False) -> tuple[str, str]:
     name = urlsplit(POSTGRES.server_url()).path.lstrip("/") or "postgres"
     if reset:
         ensure_template()
-        with POSTGRES.connect() as conn:
-            conn.execute("SELECT pg_advisory_lock_shared(%s)", [_LOCK_ID])
-            try:
-                conn.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
-                conn.execute(f'CREATE DATABASE "{name}" TEMPLATE "{TEMPLATE}"')
-            finally:
-                conn.execute("SELECT pg_advisory_unlock_shared(%s)", [_LOCK_ID])
+        _copy_template(name)
         return name, "is a fresh copy of the seeded course data"
     if not _has_migrations(name):
         _manage(name, "migrate", "--no-input", "--verbosity", "0")
@@ -142,6 +136,12 @@ def ensure_terminal_database(*, reset: bool = False) -> tuple[str, str]:
 def clone(key: str) -> str:
     """Give notebook ``key`` a fresh copy of the template; returns the database name."""
     name = database_name(key)
+    _copy_template(name)
+    return name
+
+
+def _copy_template(name: str) -> None:
+    """Replace database ``name`` with a copy of the template."""
     with POSTGRES.connect() as conn:
         # Shared lock: many clones at once are fine, but never while the template is rebuilt.
         conn.execute("SELECT pg_advisory_lock_shared(%s)", [_LOCK_ID])
@@ -150,4 +150,3 @@ def clone(key: str) -> str:
             conn.execute(f'CREATE DATABASE "{name}" TEMPLATE "{TEMPLATE}"')
         finally:
             conn.execute("SELECT pg_advisory_unlock_shared(%s)", [_LOCK_ID])
-    return name
