@@ -83,6 +83,11 @@ def start(lesson: str, *, quiet: bool = False) -> None:
     # A Jupyter kernel runs an asyncio event loop, so Django's guard against calling the (sync)
     # ORM from async code would refuse every query; lesson 01 explains why this is safe here.
     os.environ["DJANGO_ALLOW_ASYNC_UNSAFE"] = "true"
+    # ipykernel sets FORCE_COLOR=1 for the programs a notebook runs, and from Python 3.13 on
+    # that colours the tracebacks of the Python subprocesses a lesson prints (manage.py's):
+    # PYTHON_COLORS=0 turns off only Python's own colours, so a lesson reads the same on every
+    # Python and other tools keep theirs.
+    os.environ["PYTHON_COLORS"] = "0"
     if str(SAMPLE_PROJECT) not in sys.path:
         sys.path.insert(0, str(SAMPLE_PROJECT))
 
