@@ -17,6 +17,7 @@ import pytest
 from bookings.models import BookingStatus
 from payments.models import Payment, PaymentStatus
 from tests.sample_project.payments_stack import DECLINED, VISA, PaymentStack, future_booking
+from tests.sample_project.processes import drained_after_each_test
 
 CHROMIUM = Path("/usr/bin/chromium")
 CHROMIUM_ARGS = ["--headless", "--no-sandbox", "--disable-gpu", "--disable-background-networking",
@@ -39,7 +40,8 @@ pytestmark = [pytest.mark.slow, pytest.mark.django_db(transaction=True)]
 def stack(django_db_setup, django_db_blocker, tmp_path_factory) -> Iterator[PaymentStack]:
     with django_db_blocker.unblock():
         running = PaymentStack(tmp_path_factory.mktemp("checkout"))
-    yield running
+    with drained_after_each_test(running.drain):
+        yield running
     running.stop()
 
 

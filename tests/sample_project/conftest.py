@@ -12,7 +12,7 @@ from accounts.models import Role, User
 from nexus.worker import Worker, purge_queue
 
 from .factories import HostFactory, UserFactory
-from .processes import PrivateSink, worker_env
+from .processes import PrivateSink, drained_after_each_test, worker_drain, worker_env
 
 
 @pytest.fixture(autouse=True)
@@ -92,6 +92,9 @@ def worker(django_db_setup, sink) -> Iterator[Worker]:
     """A real worker on this run's queue, the test database and ``sink``."""
     # Messages queued by tests that ran without a worker name rows that are gone now.
     purge_queue(settings.CELERY_TASK_DEFAULT_QUEUE)
-    with Worker(env=worker_env(sink)) as running:
+    with Worker(env=worker_env(sink)) as running, \
+            drained_after_each_test(lambda: worker_drain(running)):
+        # Drained after every later test of the module, not only after those that ask for it:
+        # it runs beside them all.
         yield running
     purge_queue(settings.CELERY_TASK_DEFAULT_QUEUE)

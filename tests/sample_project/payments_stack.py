@@ -3,7 +3,9 @@
 A private sandbox (its own port and state, webhooks retried every 0.2 s) and a private SMTP sink,
 so the tests neither see nor disturb what a notebook does with the course's shared ones; the API
 server and the worker run the test settings on pytest-django's test database. Used by
-``test_payments*.py`` and by the browser test.
+``test_payments*.py`` and by the browser test, whose module fixtures also register ``drain``
+(see ``processes.drained_after_each_test``): a test's webhooks and emails are done before its
+database is flushed.
 """
 
 from __future__ import annotations
@@ -19,12 +21,14 @@ from rest_framework_simplejwt.tokens import AccessToken
 
 from bookings.models import Booking
 from bookings.services import booking_create
+from nexus.chapa import config as sandbox_config
 from nexus.server import Server
+from nexus.services.base import wait_until
 from nexus.worker import Worker, purge_queue
 from tests.chapa.conftest import Sandbox
 
 from .factories import ListingFactory, UserFactory
-from .processes import PrivateSink, worker_env
+from .processes import PrivateSink, worker_drain, worker_env
 
 VISA = "4200000000000000"
 DECLINED = "4111111111111111"
@@ -72,6 +76,25 @@ class PaymentStack:
     @staticmethod
     def auth(booking: Booking) -> dict[str, str]:
         return {"Authorization": f"Bearer {AccessToken.for_user(booking.guest)}"}
+
+    # --- after each test ---------------------------------------------------------------------
+    def notifications_in_flight(self) -> list[dict]:
+        """Webhooks and callbacks to our server that the sandbox has not delivered or given up."""
+        if self.sandbox.process is None or self.sandbox.process.poll() is not None:
+            return []  # a killed sandbox delivers nothing (a test restarts it)
+        deliveries = requests.get(self.sandbox.url + "/_sandbox/deliveries", timeout=10).json()
+        # Chapa calls a callback once; it retries a webhook until answered 200, so many times.
+        tries = {"callback": 1, "webhook": sandbox_config.WEBHOOK_ATTEMPTS}
+        return [d for d in deliveries if d["url"].startswith(self.server.base_url)
+                and not d["delivered"] and len(d["attempts"]) < tries[d["kind"]]]
+
+    def drain(self, timeout: float = 30) -> None:
+        """Wait until the test's notifications reached the API and the tasks they queued ran."""
+        # In this order: a webhook answered 200 has queued its receipt task (on commit) first.
+        if not wait_until(lambda: not self.notifications_in_flight(), timeout, interval=0.1):
+            raise AssertionError(f"the sandbox still delivers {self.notifications_in_flight()} "
+                                 f"{timeout:.0f} s after the test")
+        worker_drain(self.worker, timeout)
 
     def stop(self) -> None:
         self.worker.stop()

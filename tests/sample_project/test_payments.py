@@ -40,6 +40,7 @@ from payments.tasks import reconcile_pending_payments
 
 from .factories import PaymentFactory
 from .payments_stack import DECLINED, PaymentStack, future_booking
+from .processes import drained_after_each_test
 
 pytestmark = pytest.mark.django_db(transaction=True)
 
@@ -48,7 +49,8 @@ pytestmark = pytest.mark.django_db(transaction=True)
 def stack(django_db_setup, django_db_blocker, tmp_path_factory) -> Iterator[PaymentStack]:
     with django_db_blocker.unblock():
         running = PaymentStack(tmp_path_factory.mktemp("payments"))
-    yield running
+    with drained_after_each_test(running.drain):
+        yield running
     running.stop()
 
 
