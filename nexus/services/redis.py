@@ -73,6 +73,10 @@ class Redis(DaemonService):
         if self.profile == "embedded":
             state = super().status()
             return replace(state, source=redis_server().source) if state.up else state
+        parts = urlsplit(self.external_url or "")
+        version, ok, detail = _server_version(self.external_url or "")
+        return ServiceStatus(self.name, "external", f"{parts.hostname}:{parts.port or 6379}",
+                             version, ok, detail)
 
     def url(self, db: int = CACHE_DB) -> str:
         """URL of Redis database ``db`` on the server in use."""
@@ -90,11 +94,6 @@ class Redis(DaemonService):
             "CELERY_BROKER_URL": self.url(BROKER_DB),
             "CELERY_RESULT_BACKEND": self.url(RESULTS_DB),
         }
-
-        parts = urlsplit(self.external_url or "")
-        version, ok, detail = _server_version(self.external_url or "")
-        return ServiceStatus(self.name, "external", f"{parts.hostname}:{parts.port or 6379}",
-                             version, ok, detail)
 
 
 SERVICE = Redis()

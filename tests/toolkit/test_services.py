@@ -228,6 +228,17 @@ def test_a_data_folder_of_another_postgresql_major_is_moved_aside(embedded_env, 
         service.stop()
 
 
+def test_external_redis_is_probed_and_shown_as_external(embedded_env):
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        closed_port = probe.getsockname()[1]
+    env = embedded_env | {"REDIS_URL": f"redis://127.0.0.1:{closed_port}/1"}
+    status = run_nexus("status", "redis", env=env)
+    assert "Traceback" not in status.stderr, status.stderr
+    row = next(line for line in status.stdout.splitlines() if line.startswith("redis "))
+    assert f"external  127.0.0.1:{closed_port}" in row and "down" in row
+
+
 def test_external_database_that_does_not_answer(embedded_env):
     with socket.socket() as probe:
         probe.bind(("127.0.0.1", 0))
