@@ -13,6 +13,7 @@ from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
+from django.db import connections
 
 from bookings.models import BookingStatus
 from payments.models import Payment, PaymentStatus
@@ -56,12 +57,20 @@ def browser() -> Iterator[object]:
 
 
 def _chromium() -> Iterator[object]:
+    # That loop also hides this thread's database connections. Django keeps them in an
+    # asgiref Local, which stores them per thread while no loop runs in it and per context
+    # while one does: from sync_playwright() on, `connections` is a second, empty set, and
+    # the connection of the test database's creation and of earlier tests stays open unseen
+    # (neither pytest-django's flush nor the close after each transactional test reaches it),
+    # until the loop stops. So each set is closed before it goes out of sight.
+    connections.close_all()
     with sync_api.sync_playwright() as playwright:
         chromium = playwright.chromium.launch(
             executable_path=str(CHROMIUM if CHROMIUM.exists() else shutil.which("chromium")),
             args=CHROMIUM_ARGS, headless=True)
         yield chromium
         chromium.close()
+        connections.close_all()
 
 
 @pytest.fixture

