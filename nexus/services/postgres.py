@@ -61,7 +61,8 @@ def _open_prefix(path: Path) -> None:
 
 
 def _open_tree(root: Path) -> None:
-    """Let other users read ``root``'s files and traverse its folders (a wheel's install tree)."""
+    """Let other users read ``root``'s files, run its programs and traverse its folders (a
+    wheel's install tree, unpacked under a umask that kept them out)."""
     for folder, dirs, files in os.walk(root):
         for name in dirs:
             path = Path(folder, name)
@@ -69,7 +70,8 @@ def _open_tree(root: Path) -> None:
         for name in files:
             path = Path(folder, name)
             if not path.is_symlink():
-                path.chmod(path.stat().st_mode | 0o044)
+                mode = path.stat().st_mode
+                path.chmod(mode | (0o055 if mode & 0o100 else 0o044))
 
 
 def with_database(url: str, database: str) -> str:
