@@ -25,7 +25,7 @@ from types import TracebackType
 import redis
 
 from nexus.errors import NexusError
-from nexus.services.base import HOST, free_port, log_tail, spawn_daemon, terminate, wait_until
+from nexus.proc import HOST, free_port, log_tail, spawn_daemon, terminate, wait_until
 from nexus.services.redis import CACHE_DB, SERVICE
 
 

@@ -17,7 +17,7 @@ from pathlib import Path
 
 from nexus.errors import NexusError
 from nexus.paths import SAMPLE_PROJECT, state_dir
-from nexus.services.base import (
+from nexus.proc import (
     HOST,
     free_port,
     log_tail,

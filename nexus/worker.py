@@ -33,7 +33,7 @@ from pathlib import Path
 
 from nexus.errors import NexusError
 from nexus.paths import SAMPLE_PROJECT, state_dir
-from nexus.services.base import log_tail, pid_alive, spawn_daemon, wait_until
+from nexus.proc import log_tail, pid_alive, spawn_daemon, wait_until
 
 #: The variable that names the queue a project's tasks go to (read by the settings).
 QUEUE_VAR = "CELERY_TASK_DEFAULT_QUEUE"

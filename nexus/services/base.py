@@ -1,4 +1,5 @@
-"""The shape every course service has, plus the small process and port helpers they share.
+"""The shape every course service has: :class:`Service`, and :class:`DaemonService` for a server
+the toolkit runs itself. The process plumbing they use is in :mod:`nexus.proc`.
 
 A service is one module in this package that defines a :class:`Service` subclass and exposes an
 instance as ``SERVICE``; the registry in :mod:`nexus.services` lists the modules. A service is
@@ -9,23 +10,26 @@ the toolkit only probes it.
 
 from __future__ import annotations
 
-import contextlib
 import json
 import os
-import signal
-import socket
-import subprocess
-import sys
-import time
-from collections.abc import Iterator, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 
 from nexus.errors import NexusError
 from nexus.paths import state_dir
+from nexus.proc import (
+    HOST,
+    choose_port,
+    log_tail,
+    pid_alive,
+    port_answers,
+    read_pid,
+    spawn_daemon,
+    start_lock,
+    terminate,
+    wait_until,
+)
 
-#: Loopback only: nothing the course starts is reachable from another machine.
-HOST = "127.0.0.1"
 #: Names of variables the toolkit itself exported (so a child process does not mistake them
 #: for a learner's external configuration).
 MANAGED_VARS = "NEXUS_MANAGED_VARS"
@@ -179,12 +183,12 @@ class DaemonService(Service):
     def start(self) -> None:
         if self.profile == "external":
             return
-        with start_lock(self):
+        with start_lock(self.home):
             if self.running_port():
                 return
             terminate(read_pid(self.pidfile))  # alive but not answering: a hung server
             self.pidfile.unlink(missing_ok=True)
-            port = choose_port(self, self.port_var)
+            port = choose_port(self.name, self.port_var, self.read_record().get("port"))
             process = spawn_daemon(self.command(port), self.log_file)
             self.write_record(port=port)
             if not wait_until(lambda: process.poll() is None and port_answers(port), 15):
@@ -214,158 +218,3 @@ class DaemonService(Service):
             return self.down_status()
         version, ok, detail = self.probe(port)
         return ServiceStatus(self.name, "embedded", f"{HOST}:{port}", version, ok, detail)
-
-
-# --- helpers shared by the service modules ----------------------------------------------------
-def port_is_free(port: int, host: str = HOST) -> bool:
-    """True if nothing listens on ``host:port`` and we may bind it."""
-    with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as sock:
-        sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
-        try:
-            sock.bind((host, port))
-        except OSError:
-            return False
-    return True
-
-
-def free_port(host: str = HOST) -> int:
-    """A port the kernel says is free right now."""
-    with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as sock:
-        sock.bind((host, 0))
-        return sock.getsockname()[1]
-
-
-def choose_port(service: Service, override_var: str) -> int:
-    """Pick the port for an embedded service.
-
-    A port given in ``override_var`` (e.g. ``NEXUS_POSTGRES_PORT``) is used as is and must be free;
-    otherwise the port recorded last time is reused when still free (stable addresses across
-    restarts), else a new free port is chosen.
-    """
-    wanted = os.environ.get(override_var)
-    if wanted:
-        try:
-            port = int(wanted)
-        except ValueError:
-            raise NexusError(
-                service.name, f"{override_var}={wanted!r} is not a port number",
-                f"set {override_var} to a number like 5433, or unset it",
-            ) from None
-        if not port_is_free(port):
-            raise NexusError(
-                service.name,
-                f"port {HOST}:{port} (from {override_var}) is already in use by another program",
-                f"unset {override_var} to let nexus pick a free port, "
-                f"or stop the program on {port}",
-            )
-        return port
-    recorded = service.read_record().get("port")
-    if isinstance(recorded, int) and port_is_free(recorded):
-        return recorded
-    return free_port()
-
-
-def port_answers(port: int, host: str = HOST, timeout: float = 0.5) -> bool:
-    """True if a TCP connection to ``host:port`` succeeds."""
-    try:
-        with socket.create_connection((host, port), timeout=timeout):
-            return True
-    except OSError:
-        return False
-
-
-def pid_alive(pid: int | None) -> bool:
-    """True if a process with this pid exists (and is not a zombie)."""
-    if not pid:
-        return False
-    try:
-        os.kill(pid, 0)
-    except ProcessLookupError:
-        return False
-    except PermissionError:
-        return True
-    with contextlib.suppress(OSError):
-        stat = Path(f"/proc/{pid}/stat").read_text()
-        if stat.rsplit(")", 1)[1].split()[0] == "Z":
-            return False
-    return True
-
-
-def read_pid(pidfile: Path) -> int | None:
-    """The pid in a pid file, or ``None`` if missing or unreadable."""
-    try:
-        return int(pidfile.read_text().split()[0])
-    except (FileNotFoundError, ValueError, IndexError):
-        return None
-
-
-def wait_until(check, timeout: float, interval: float = 0.05) -> bool:
-    """Poll ``check()`` until it is true or ``timeout`` seconds pass."""
-    deadline = time.monotonic() + timeout
-    while True:
-        if check():
-            return True
-        if time.monotonic() > deadline:
-            return False
-        time.sleep(interval)
-
-
-def spawn_daemon(argv: Sequence[str], log: Path, *, tethered: bool = False,
-                 **kwargs: object) -> subprocess.Popen:
-    """Start a background process (own session, output to ``log``).
-
-    A service outlives the caller. ``tethered=True`` is for a process that belongs to the
-    caller — a notebook's server or worker: it is sent SIGTERM when the caller dies, even by
-    SIGKILL (Linux; see :mod:`nexus.tether`). Linux ties it to the *thread* that started it,
-    so start it from one that lives as long as it should: a notebook cell or a test fixture
-    (the main thread), not a short-lived pool thread.
-    """
-    if tethered:
-        # The file, not `-m nexus.tether`: importing the nexus package would cost 0.1 s.
-        tether = Path(__file__).resolve().parent.parent / "tether.py"
-        argv = [sys.executable, str(tether), str(os.getpid()), "--", *argv]
-    with open(log, "ab") as out:
-        return subprocess.Popen(
-            list(argv),
-            stdin=subprocess.DEVNULL,
-            stdout=out,
-            stderr=subprocess.STDOUT,
-            start_new_session=True,
-            close_fds=True,
-            **kwargs,
-        )
-
-
-def terminate(pid: int | None, timeout: float = 10.0) -> None:
-    """SIGTERM a process and wait for it; SIGKILL if it will not go."""
-    if not pid_alive(pid):
-        return
-    assert pid is not None
-    with contextlib.suppress(ProcessLookupError):
-        os.kill(pid, signal.SIGTERM)
-    if not wait_until(lambda: not pid_alive(pid), timeout):
-        with contextlib.suppress(ProcessLookupError):
-            os.kill(pid, signal.SIGKILL)
-        wait_until(lambda: not pid_alive(pid), 5)
-
-
-def log_tail(log: Path, lines: int = 5) -> str:
-    """The last lines of a log file, for error messages."""
-    try:
-        text = log.read_text(errors="replace").strip().splitlines()
-    except FileNotFoundError:
-        return "(no log written)"
-    return "\n    ".join(text[-lines:]) or "(log is empty)"
-
-
-@contextlib.contextmanager
-def start_lock(service: Service) -> Iterator[None]:
-    """Serialise starts of one service across processes (two notebooks starting at once)."""
-    import fcntl
-
-    with open(service.home / ".start.lock", "w") as handle:
-        fcntl.flock(handle, fcntl.LOCK_EX)
-        try:
-            yield
-        finally:
-            fcntl.flock(handle, fcntl.LOCK_UN)

@@ -19,17 +19,8 @@ from pathlib import Path
 from urllib.parse import urlsplit, urlunsplit
 
 from nexus.errors import NexusError
-from nexus.services.base import (
-    HOST,
-    Service,
-    ServiceStatus,
-    choose_port,
-    log_tail,
-    pid_alive,
-    port_answers,
-    start_lock,
-    wait_until,
-)
+from nexus.proc import HOST, choose_port, log_tail, pid_alive, port_answers, start_lock, wait_until
+from nexus.services.base import Service, ServiceStatus
 from nexus.services.binaries import postgres_bin, program_version
 
 #: The database the sample project uses outside notebooks (``manage.py runserver``).
@@ -187,7 +178,7 @@ class Postgres(Service):
     def start(self) -> None:
         if self.profile == "external":
             return
-        with start_lock(self):
+        with start_lock(self.home):
             if self.running_port():
                 return
             self._check_data_version()
@@ -204,7 +195,7 @@ class Postgres(Service):
                         f"remove {self.data_dir} and run `nexus up` again",
                     )
             self._clear_stale_lock()
-            port = choose_port(self, "NEXUS_POSTGRES_PORT")
+            port = choose_port(self.name, "NEXUS_POSTGRES_PORT", self.read_record().get("port"))
             options = f"-h {HOST} -p {port} -k '' -c fsync=off -c full_page_writes=off"
             for _attempt in range(3):  # orphaned backends of a killed server need a moment to exit
                 self._run(

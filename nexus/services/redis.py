@@ -13,7 +13,8 @@ from dataclasses import replace
 from urllib.parse import urlsplit
 
 from nexus.errors import NexusError
-from nexus.services.base import HOST, DaemonService, ServiceStatus
+from nexus.proc import HOST
+from nexus.services.base import DaemonService, ServiceStatus
 from nexus.services.binaries import redis_server
 
 CACHE_DB, BROKER_DB, RESULTS_DB = 1, 2, 3

@@ -15,7 +15,8 @@ from importlib.metadata import version
 from pathlib import Path
 
 from nexus.errors import NexusError
-from nexus.services.base import HOST, DaemonService
+from nexus.proc import HOST
+from nexus.services.base import DaemonService
 
 
 class Smtp(DaemonService):

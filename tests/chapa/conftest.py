@@ -18,7 +18,7 @@ import requests
 
 from nexus.chapa import config
 from nexus.paths import REPO_ROOT
-from nexus.services.base import free_port, port_answers, wait_until
+from nexus.proc import free_port, port_answers, wait_until
 
 
 @dataclass

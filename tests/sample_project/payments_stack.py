@@ -22,8 +22,8 @@ from rest_framework_simplejwt.tokens import AccessToken
 from bookings.models import Booking
 from bookings.services import booking_create
 from nexus.chapa import config as sandbox_config
+from nexus.proc import wait_until
 from nexus.server import Server
-from nexus.services.base import wait_until
 from nexus.worker import Worker, purge_queue
 from tests.chapa.conftest import Sandbox
 

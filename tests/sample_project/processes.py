@@ -24,7 +24,7 @@ from django.conf import settings
 from django.db import connection
 
 from nexus.mail import Mail, Mailbox
-from nexus.services.base import HOST, free_port, port_answers, terminate, wait_until
+from nexus.proc import HOST, free_port, port_answers, terminate, wait_until
 from nexus.worker import Worker, queue_length
 
 RECEIPT_SUBJECT = "Payment received: "

@@ -35,9 +35,9 @@ from bookings.models import Booking
 from bookings.services import booking_create
 from bookings.tasks import send_booking_confirmation
 from config.celery_app import app
+from nexus.proc import wait_until
 from nexus.redis_tools import PrivateRedis
 from nexus.server import Server
-from nexus.services.base import wait_until
 from nexus.worker import Worker
 
 from .factories import ListingFactory, UserFactory

@@ -25,8 +25,8 @@ from django.utils import timezone
 from bookings.models import BookingStatus
 from bookings.services import booking_confirm
 from nexus.chapa import config as sandbox_config
+from nexus.proc import HOST, wait_until
 from nexus.server import Server
-from nexus.services.base import HOST, wait_until
 from payments.chapa import ChapaClient
 from payments.models import Payment, PaymentStatus
 from payments.services import (

@@ -22,7 +22,7 @@ import nexus
 from bookings.models import Booking, BookingStatus
 from bookings.services import booking_create, booking_expire_unpaid
 from bookings.tasks import expire_unpaid_bookings, send_booking_confirmation
-from nexus.services.base import HOST
+from nexus.proc import HOST
 from nexus.worker import Worker, purge_queue
 from payments.models import PaymentStatus
 

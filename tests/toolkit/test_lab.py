@@ -13,7 +13,7 @@ import pytest
 import requests
 
 from nexus.paths import REPO_ROOT
-from nexus.services.base import free_port
+from nexus.proc import free_port
 
 
 @pytest.mark.slow

@@ -13,7 +13,7 @@ import pytest
 
 from nexus.errors import NexusError
 from nexus.load import Request, percentile, require_loopback, run_load, sweep
-from nexus.services.base import free_port
+from nexus.proc import free_port
 
 
 class Tiny(ThreadingHTTPServer):

@@ -10,7 +10,7 @@ import sys
 import pytest
 
 from nexus.paths import REPO_ROOT
-from nexus.services.base import pid_alive, wait_until
+from nexus.proc import pid_alive, wait_until
 from nexus.services.postgres import SERVICE as POSTGRES
 
 SCRIPT = """

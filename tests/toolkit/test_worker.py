@@ -11,7 +11,7 @@ from kombu import Connection
 import nexus
 from config import celery_app
 from nexus.errors import NexusError
-from nexus.services.base import free_port
+from nexus.proc import free_port
 from nexus.worker import TaskEvent, Worker, broker_url, check_broker, purge_queue, queue_length
 
 from .conftest import run_nexus
