@@ -8,11 +8,10 @@ import uuid
 
 from nexus import database, services
 from nexus.errors import NexusError
-from nexus.paths import SAMPLE_PROJECT
+from nexus.paths import SAMPLE_PROJECT, SETTINGS_MODULE
 from nexus.services.postgres import SERVICE as POSTGRES
 from nexus.worker import QUEUE_VAR, purge_queue
 
-SETTINGS = "config.settings.local"
 DATABASE_SUFFIX_VAR = "NEXUS_DATABASE_SUFFIX"
 
 
@@ -79,7 +78,7 @@ def start(lesson: str, *, quiet: bool = False) -> None:
     # by an earlier run would name a booking of the old copy.
     os.environ[QUEUE_VAR] = name
     purge_queue(name)
-    os.environ["DJANGO_SETTINGS_MODULE"] = SETTINGS
+    os.environ["DJANGO_SETTINGS_MODULE"] = SETTINGS_MODULE
     # A Jupyter kernel runs an asyncio event loop, so Django's guard against calling the (sync)
     # ORM from async code would refuse every query; lesson 01 explains why this is safe here.
     os.environ["DJANGO_ALLOW_ASYNC_UNSAFE"] = "true"
@@ -101,4 +100,4 @@ def start(lesson: str, *, quiet: bool = False) -> None:
         print(f"  {state.name:<9} {state.version} ({state.where}, {state.address})")
     print(f"  {'database':<9} {name}, a fresh copy of the seeded course template")
     # major.minor only: a patch release (5.2.19 → 5.2.20) must not change a stored output.
-    print(f"  {'django':<9} Django {django.VERSION[0]}.{django.VERSION[1]} with {SETTINGS}")
+    print(f"  {'django':<9} Django {django.VERSION[0]}.{django.VERSION[1]} with {SETTINGS_MODULE}")

@@ -74,6 +74,7 @@ def cmd_status(args: argparse.Namespace) -> int:
 
 def cmd_env(args: argparse.Namespace) -> int:
     from nexus import database, services
+    from nexus.paths import SETTINGS_MODULE
 
     services.up()
     # The database these lines point at must serve `manage.py runserver` at once: migrated,
@@ -81,7 +82,7 @@ def cmd_env(args: argparse.Namespace) -> int:
     name, done = database.ensure_terminal_database(reset=args.reset)
     if done:
         print(f"nexus env: the database {name} {done}", file=sys.stderr)
-    env = services.environment() | {"DJANGO_SETTINGS_MODULE": "config.settings.local"}
+    env = services.environment() | {"DJANGO_SETTINGS_MODULE": SETTINGS_MODULE}
     for var, value in env.items():
         print(f"export {var}='{value}'")
     return 0

@@ -9,7 +9,6 @@ template's comment).
 from __future__ import annotations
 
 import hashlib
-import os
 import re
 import subprocess
 import sys
@@ -17,7 +16,8 @@ from urllib.parse import urlsplit
 
 from nexus import services
 from nexus.errors import NexusError
-from nexus.paths import SAMPLE_PROJECT
+from nexus.managed import child_environment
+from nexus.paths import SAMPLE_PROJECT, SETTINGS_MODULE
 from nexus.services.postgres import SERVICE as POSTGRES
 
 TEMPLATE = "nexus_template"
@@ -51,11 +51,10 @@ def database_name(key: str) -> str:
 
 
 def _manage(database: str, *args: str) -> None:
-    env = os.environ | services.environment()
-    env.update({
-        "DATABASE_URL": POSTGRES.server_url(database),
-        "DJANGO_SETTINGS_MODULE": "config.settings.local",
-    })
+    env = child_environment(
+        services.environment() | {"DATABASE_URL": POSTGRES.server_url(database)},
+        settings=SETTINGS_MODULE,
+    )
     done = subprocess.run(
         [sys.executable, "manage.py", *args], cwd=SAMPLE_PROJECT, env=env,
         capture_output=True, text=True, check=False,

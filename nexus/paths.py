@@ -5,10 +5,14 @@ from __future__ import annotations
 import os
 from pathlib import Path
 
+__all__ = ["REPO_ROOT", "SAMPLE_PROJECT", "SETTINGS_MODULE", "state_dir"]
+
 #: The repository root (the folder holding ``pyproject.toml`` and ``sample_project/``).
 REPO_ROOT = Path(__file__).resolve().parent.parent
 #: The bundled Django project; it is put on ``sys.path`` by :func:`nexus.start`.
 SAMPLE_PROJECT = REPO_ROOT / "sample_project"
+#: The sample project's settings for everything the course runs (notebooks, servers, workers).
+SETTINGS_MODULE = "config.settings.local"
 
 
 def state_dir() -> Path:

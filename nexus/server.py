@@ -10,28 +10,19 @@ notebook creates through the ORM are what the API returns.
 
 from __future__ import annotations
 
-import atexit
-import os
 import sys
 from pathlib import Path
 
 from nexus.errors import NexusError
-from nexus.paths import SAMPLE_PROJECT, state_dir
-from nexus.proc import (
-    HOST,
-    free_port,
-    log_tail,
-    port_answers,
-    spawn_daemon,
-    terminate,
-    wait_until,
-)
-
-_RUNNING: dict[tuple, Server] = {}
+from nexus.managed import ManagedProcess, child_environment
+from nexus.paths import SAMPLE_PROJECT
+from nexus.proc import HOST, free_port, port_answers
 
 
-class Server:
+class Server(ManagedProcess):
     """A gunicorn process serving ``config.wsgi`` on a free loopback port."""
+
+    kind = "server"
 
     def __init__(self, *, workers: int | None = None, threads: int | None = None,
                  timeout: int | None = None, settings: str | None = None,
@@ -39,14 +30,7 @@ class Server:
                  config_file: str | Path | None = None) -> None:
         self.port = free_port()
         self.base_url = f"http://{HOST}:{self.port}"
-        self.log = state_dir() / "server" / f"gunicorn-{self.port}.log"
-        self.log.parent.mkdir(parents=True, exist_ok=True)
-        environment = dict(os.environ)
-        # Only a notebook's event loop needs this; a gunicorn worker must keep Django's guard.
-        environment.pop("DJANGO_ALLOW_ASYNC_UNSAFE", None)
-        if settings:
-            environment["DJANGO_SETTINGS_MODULE"] = settings
-        environment.update(env or {})
+        self.log = self.log_file(f"gunicorn-{self.port}")
         self.config_file = _config_path(config_file)
         argv = [
             sys.executable, "-m", "gunicorn", "config.wsgi:application",
@@ -63,34 +47,19 @@ class Server:
                             ("--timeout", timeout)):
             if value is not None:
                 argv += [flag, str(value)]
-        self.process = spawn_daemon(argv, self.log, tethered=True, env=environment)
-        if not wait_until(lambda: self.process.poll() is None and port_answers(self.port), 30):
-            self.stop()
-            raise NexusError(
-                "server", f"gunicorn did not start on {HOST}:{self.port}; its log says:\n    "
-                + log_tail(self.log, 8),
-                "fix the error above in sample_project/ (`python manage.py check` shows it)",
-            )
-        atexit.register(self.stop)
+        self.launch(
+            argv, env=child_environment(env, settings=settings), ready=self.answers, timeout=30,
+            failed=f"gunicorn did not start on {HOST}:{self.port}",
+            fix="fix the error above in sample_project/ (`python manage.py check` shows it)",
+        )
+
+    def answers(self) -> bool:
+        """True while gunicorn runs and accepts connections on its port."""
+        return self.process.poll() is None and port_answers(self.port)
 
     def url(self, path: str = "/") -> str:
         """The absolute URL of ``path`` on this server."""
         return self.base_url + path
-
-    @property
-    def log_path(self) -> Path:
-        return self.log
-
-    def stop(self) -> None:
-        """Stop gunicorn (its master stops the workers)."""
-        terminate(self.process.pid)
-        self.process.wait(timeout=10)
-
-    def __enter__(self) -> Server:
-        return self
-
-    def __exit__(self, *exc: object) -> None:
-        self.stop()
 
     def __repr__(self) -> str:
         return f"<gunicorn serving sample_project at {self.base_url}>"
@@ -122,10 +91,5 @@ def serve(*, workers: int | None = None, threads: int | None = None, timeout: in
     """
     key = (workers, threads, timeout, settings, tuple(sorted((env or {}).items())),
            str(config_file))
-    running = _RUNNING.get(key)
-    if running is not None and running.process.poll() is None and port_answers(running.port):
-        return running
-    server = Server(workers=workers, threads=threads, timeout=timeout, settings=settings, env=env,
-                    config_file=config_file)
-    _RUNNING[key] = server
-    return server
+    return Server.reuse(key, lambda: Server(workers=workers, threads=threads, timeout=timeout,
+                                            settings=settings, env=env, config_file=config_file))

@@ -17,23 +17,21 @@ Each notebook database has its own queue (``CELERY_TASK_DEFAULT_QUEUE``, set by
 
 from __future__ import annotations
 
-import atexit
 import contextlib
 import itertools
 import os
 import re
-import signal
 import socket
 import subprocess
 import sys
 import time
 from collections.abc import Callable
 from dataclasses import dataclass
-from pathlib import Path
 
 from nexus.errors import NexusError
+from nexus.managed import ManagedProcess, child_environment
 from nexus.paths import SAMPLE_PROJECT, state_dir
-from nexus.proc import log_tail, pid_alive, spawn_daemon, wait_until
+from nexus.proc import log_tail, wait_until
 
 #: The variable that names the queue a project's tasks go to (read by the settings).
 QUEUE_VAR = "CELERY_TASK_DEFAULT_QUEUE"
@@ -41,7 +39,6 @@ QUEUE_VAR = "CELERY_TASK_DEFAULT_QUEUE"
 DEFAULT_QUEUE = "nexus"
 
 _COUNTER = itertools.count(1)
-_RUNNING: dict[tuple, Worker] = {}
 
 # Celery's own log lines about a task, e.g.
 # "Task bookings.tasks.send_booking_confirmation[3f…] retry: Retry in 2s: ConnectionRefusedError(…)"
@@ -158,26 +155,24 @@ class Inspector:
         return self._ask("stats")
 
 
-class Worker:
+class Worker(ManagedProcess):
     """A ``celery -A config worker`` process consuming this notebook's queue."""
+
+    kind = "worker"
+    stop_timeout = 20
 
     def __init__(self, *, concurrency: int = 1, env: dict[str, str] | None = None,
                  visibility_timeout: int | None = None, loglevel: str = "INFO",
                  ready_timeout: float = 60) -> None:
         check_broker()
-        environment = dict(os.environ)
-        # Only a notebook's event loop needs this; a worker must keep Django's guard.
-        environment.pop("DJANGO_ALLOW_ASYNC_UNSAFE", None)
-        environment.setdefault("DJANGO_SETTINGS_MODULE", "config.settings.local")
+        environment = child_environment(env)
         environment.setdefault("CELERY_BROKER_URL", broker_url())
-        environment.update(env or {})
         if visibility_timeout is not None:
             environment["CELERY_VISIBILITY_TIMEOUT"] = str(visibility_timeout)
         self.queue = queue_name(environment)
         self.name = f"{self.queue}-{os.getpid()}-{next(_COUNTER)}"
         self.hostname = f"{self.name}@{socket.gethostname()}"
-        self.log = state_dir() / "worker" / f"{self.name}.log"
-        self.log.parent.mkdir(parents=True, exist_ok=True)
+        self.log = self.log_file(self.name)
         self.log.write_text("")
         argv = [
             sys.executable, "-m", "celery", "-A", "config", "worker",
@@ -196,31 +191,19 @@ class Worker:
         toolkit_app.conf.update(broker_read_url=url, broker_write_url=url)
         self.control = toolkit_app.control
         self.started = time.monotonic()
-        self.process = spawn_daemon(argv, self.log, tethered=True, cwd=SAMPLE_PROJECT,
-                                     env=environment)
-        if not wait_until(self._answers, ready_timeout, interval=0.2):
-            self.kill()
-            raise NexusError(
-                "worker", f"the Celery worker did not answer within {ready_timeout:.0f} s; "
-                "its log says:\n    " + log_tail(self.log, 8),
-                f"read {self.log}; `python -m celery -A config worker` in sample_project/ "
-                "shows the error too",
-            )
-        atexit.register(self.stop)
+        self.launch(
+            argv, env=environment, cwd=SAMPLE_PROJECT, ready=self._answers,
+            timeout=ready_timeout, interval=0.2,
+            failed=f"the Celery worker did not answer within {ready_timeout:.0f} s",
+            fix=f"read {self.log}; `python -m celery -A config worker` in sample_project/ "
+            "shows the error too",
+        )
 
     # --- state --------------------------------------------------------------------------------
     def _answers(self) -> bool:
         if self.process.poll() is not None:
             return True  # dead: stop waiting (alive() says which)
         return bool(self.control.ping(destination=[self.hostname], timeout=0.5))
-
-    def alive(self) -> bool:
-        """True while the worker's main process runs."""
-        return self.process.poll() is None and pid_alive(self.process.pid)
-
-    @property
-    def log_path(self) -> Path:
-        return self.log
 
     def inspect(self, timeout: float = 2.0) -> Inspector:
         """Ask this worker what it runs, holds and knows (``active()``, ``registered()``…)."""
@@ -254,36 +237,15 @@ class Worker:
                          + log_tail(self.log, 8), f"read {self.log}")
 
     # --- ending -------------------------------------------------------------------------------
-    def kill(self) -> None:
-        """SIGKILL the worker and its pool processes at once, as a crash or the OOM killer would.
+    def stop(self, timeout: float | None = None) -> None:
+        """Warm shutdown: finish the running task, hand back what it held, exit.
 
-        Nothing is acknowledged or handed back: messages it held stay with the broker.
+        After ``timeout`` (20 s) it is killed. :meth:`kill` hands nothing back: messages it
+        held stay with the broker.
         """
-        with contextlib.suppress(ProcessLookupError):
-            os.killpg(self.process.pid, signal.SIGKILL)  # its own session: pid is the group
-        with contextlib.suppress(subprocess.TimeoutExpired):
-            self.process.wait(timeout=10)
-
-    def stop(self, timeout: float = 20) -> None:
-        """Warm shutdown: finish the running task, hand back what it held, exit."""
-        if self.process.poll() is None:
-            with contextlib.suppress(ProcessLookupError):
-                os.kill(self.process.pid, signal.SIGTERM)
-            try:
-                self.process.wait(timeout=timeout)
-            except subprocess.TimeoutExpired:
-                self.kill()
-        # Pool children of a worker that died abruptly would otherwise linger.
-        with contextlib.suppress(ProcessLookupError, PermissionError):
-            os.killpg(self.process.pid, signal.SIGKILL)
+        super().stop(timeout)
         with contextlib.suppress(Exception):
             self.control.app.close()
-
-    def __enter__(self) -> Worker:
-        return self
-
-    def __exit__(self, *exc: object) -> None:
-        self.stop()
 
     def __repr__(self) -> str:
         state = "running" if self.alive() else "stopped"
@@ -302,13 +264,9 @@ def worker(*, concurrency: int = 1, env: dict[str, str] | None = None,
     """
     key = (concurrency, tuple(sorted((env or {}).items())), visibility_timeout, loglevel,
            queue_name(env))
-    running = _RUNNING.get(key)
-    if running is not None and running.alive():
-        return running
-    started = Worker(concurrency=concurrency, env=env, visibility_timeout=visibility_timeout,
-                     loglevel=loglevel)
-    _RUNNING[key] = started
-    return started
+    return Worker.reuse(key, lambda: Worker(concurrency=concurrency, env=env,
+                                            visibility_timeout=visibility_timeout,
+                                            loglevel=loglevel))
 
 
 # --- the `nexus worker` / `nexus beat` commands ---------------------------------------------------
@@ -350,11 +308,7 @@ def run_foreground(program: str, lesson: str, *, concurrency: int = 1,
     if not _database_exists(url):
         raise NexusError(program, f"lesson {lesson}'s database {name} does not exist yet",
                          f'run the first cell of the notebook (nexus.start("{lesson}")) first')
-    env = dict(os.environ)
-    env.pop("DJANGO_ALLOW_ASYNC_UNSAFE", None)
-    env.update({"DATABASE_URL": url, QUEUE_VAR: name,
-                "DJANGO_SETTINGS_MODULE": env.get("DJANGO_SETTINGS_MODULE")
-                or "config.settings.local"})
+    env = child_environment({"DATABASE_URL": url, QUEUE_VAR: name})
     argv = [sys.executable, "-m", "celery", "-A", "config", program, "--loglevel", loglevel]
     if program == "worker":
         argv += ["--pool", "prefork", "--concurrency", str(concurrency), "--queues", name,
