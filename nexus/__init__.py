@@ -12,7 +12,7 @@ from __future__ import annotations
 
 from nexus.bootstrap import start
 from nexus.diagrams import er_diagram
-from nexus.display import tree
+from nexus.display import status_table, tree
 from nexus.exercises import check
 from nexus.http import show
 from nexus.mail import mailbox
@@ -30,6 +30,5 @@ __all__ = [
 def status() -> None:
     """Print the services table: service, profile, address, server version, up/down."""
     from nexus import services
-    from nexus.cli import status_table
 
     print(status_table(services.status()))

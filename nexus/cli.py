@@ -11,7 +11,9 @@ import os
 import sys
 import time
 from collections.abc import Callable, Sequence
+from dataclasses import dataclass
 
+from nexus.display import format_table, status_table
 from nexus.errors import NexusError, UsageError
 
 
@@ -27,25 +29,46 @@ class _Parser(argparse.ArgumentParser):
         raise SystemExit(2)
 
 
-def format_table(rows: Sequence[Sequence[str]], header: Sequence[str]) -> str:
-    """A plain-text table with aligned columns."""
-    table = [list(header), *[list(map(str, row)) for row in rows]]
-    widths = [max(len(row[i]) for row in table) for i in range(len(header))]
-    lines = ["  ".join(cell.ljust(width) for cell, width in zip(row, widths, strict=False)).rstrip()
-             for row in table]
-    lines.insert(1, "  ".join("-" * width for width in widths))
-    return "\n".join(lines)
+# --- how commands are declared --------------------------------------------------------------------
+class Arg:
+    """One ``add_argument`` call, made when the parser is built: names and argparse's options."""
+
+    def __init__(self, *names: str, **options: object) -> None:
+        self.names, self.options = names, options
 
 
-def status_table(states) -> str:
-    """The ``nexus status`` table: service, profile, address, version, where its program came
-    from (an embedded server: a wheel, the conda env, PATH), up/down."""
-    rows = [(s.name, s.profile, s.address, s.version, s.source or "-",
-             "up" if s.up else f"down ({s.detail})") for s in states]
-    return format_table(rows, ("service", "profile", "address", "version", "from", "state"))
+@dataclass(frozen=True)
+class Command:
+    """A ``nexus`` subcommand: what runs it, its one-line help and its arguments."""
+
+    run: Callable[[argparse.Namespace], int]
+    help: str
+    arguments: tuple[Arg, ...] = ()
+
+
+#: Every command, in the order ``nexus --help`` lists them; filled by :func:`command`.
+COMMANDS: dict[str, Command] = {}
+
+
+def command(name: str, help_text: str, *arguments: Arg):
+    """Declare the function below as the command ``name`` (its help and arguments in one place)."""
+
+    def register(run: Callable[[argparse.Namespace], int]) -> Callable[[argparse.Namespace], int]:
+        COMMANDS[name] = Command(run, help_text, arguments)
+        return run
+
+    return register
+
+
+SERVICES = Arg("services", nargs="*", help="service names (default: all)")
+TIMEOUT = Arg("--timeout", type=int, default=300, help="seconds per cell")
+LESSON_QUEUE = Arg("lesson", help="the notebook whose database and queue to use, e.g. 06 (run "
+                   "its first cell once before)")
+LOGLEVEL = Arg("--loglevel", default="INFO", choices=("DEBUG", "INFO", "WARNING", "ERROR"))
 
 
 # --- commands -------------------------------------------------------------------------------------
+@command("up", "start the embedded services (idempotent) and show them", SERVICES)
 def cmd_up(args: argparse.Namespace) -> int:
     from nexus import services
 
@@ -56,6 +79,7 @@ def cmd_up(args: argparse.Namespace) -> int:
     return 0 if all(s.up for s in states) else 1
 
 
+@command("down", "stop the embedded services (their data stays)", SERVICES)
 def cmd_down(args: argparse.Namespace) -> int:
     from nexus import services
 
@@ -64,6 +88,7 @@ def cmd_down(args: argparse.Namespace) -> int:
     return 0
 
 
+@command("status", "show every service: profile, address, version, up/down", SERVICES)
 def cmd_status(args: argparse.Namespace) -> int:
     from nexus import services
 
@@ -72,6 +97,10 @@ def cmd_status(args: argparse.Namespace) -> int:
     return 0 if all(s.up for s in states) else 3
 
 
+@command("env", "print `export` lines that point a shell at the services",
+         Arg("--reset", action="store_true",
+             help="give the terminal's database a fresh copy of the seeded course data (what you "
+             "changed in it is lost)"))
 def cmd_env(args: argparse.Namespace) -> int:
     from nexus import database, services
     from nexus.paths import SETTINGS_MODULE
@@ -88,6 +117,8 @@ def cmd_env(args: argparse.Namespace) -> int:
     return 0
 
 
+@command("prepare", "build the migrated and seeded template database if out of date",
+         Arg("--force", action="store_true", help="rebuild even if current"))
 def cmd_prepare(args: argparse.Namespace) -> int:
     from nexus import database, services
 
@@ -99,48 +130,27 @@ def cmd_prepare(args: argparse.Namespace) -> int:
     return 0
 
 
+@command("lab", "start JupyterLab on the welcome notebook",
+         Arg("--no-browser", action="store_true"),
+         Arg("--port", type=int, default=None))
 def cmd_lab(args: argparse.Namespace) -> int:
     from nexus import lab
 
     return lab.run_lab(open_browser=not args.no_browser, port=args.port)
 
 
+@command("golden", "re-execute notebooks in place so their stored outputs are current",
+         Arg("paths", nargs="*", help="notebooks or folders (default: notebooks/ and solutions/)"),
+         TIMEOUT)
 def cmd_golden(args: argparse.Namespace) -> int:
     from nexus import golden
 
     return golden.run(args.paths, timeout=args.timeout)
 
 
-def cmd_exercises(args: argparse.Namespace) -> int:
-    from nexus.exercises import generator
-
-    return generator.run(check_only=args.check, force=args.force)
-
-
-def cmd_check(args: argparse.Namespace) -> int:
-    from nexus.exercises import runner
-
-    return runner.check_command(args.lesson, timeout=args.timeout)
-
-
-def cmd_progress(args: argparse.Namespace) -> int:
-    from nexus.exercises import runner
-
-    return runner.progress_command()
-
-
-def cmd_run(args: argparse.Namespace) -> int:
-    from nexus import course_run
-
-    results = course_run.run_course(args.paths, timeout=args.timeout)
-    report = os.path.relpath(course_run.BUILD / "report.md")
-    passed = sum(r.ok for r in results)
-    print(f"\n{passed} of {len(results)} notebooks passed · report: {report} (and .html)")
-    for failed in (r for r in results if not r.ok):
-        print(f"✗ {failed.notebook}: {failed.failure}")
-    return 0 if passed == len(results) else 1
-
-
+@command("chapa", "the Chapa sandbox: serve, replay TX_REF, deliveries [TX_REF]",
+         Arg("action", choices=("serve", "replay", "deliveries")),
+         Arg("tx_ref", nargs="?", default=None))
 def cmd_chapa(args: argparse.Namespace) -> int:
     from nexus.chapa import admin
     from nexus.services.chapa import SERVICE
@@ -166,6 +176,36 @@ def cmd_chapa(args: argparse.Namespace) -> int:
     return 0
 
 
+@command("run", "run every lesson in order into build/run/ and write a report",
+         Arg("paths", nargs="*", help="notebooks or folders (default: notebooks/)"),
+         TIMEOUT)
+def cmd_run(args: argparse.Namespace) -> int:
+    from nexus import course_run
+
+    results = course_run.run_course(args.paths, timeout=args.timeout)
+    report = os.path.relpath(course_run.BUILD / "report.md")
+    passed = sum(r.ok for r in results)
+    print(f"\n{passed} of {len(results)} notebooks passed · report: {report} (and .html)")
+    for failed in (r for r in results if not r.ok):
+        print(f"✗ {failed.notebook}: {failed.failure}")
+    return 0 if passed == len(results) else 1
+
+
+@command("exercises", "generate exercises/ from solutions/ (stubs, no outputs)",
+         Arg("--check", action="store_true",
+             help="only report whether exercises/ is up to date (exit 1 if not)"),
+         Arg("--force", action="store_true",
+             help="overwrite exercise notebooks that hold outputs (your work)"))
+def cmd_exercises(args: argparse.Namespace) -> int:
+    from nexus.exercises import generator
+
+    return generator.run(check_only=args.check, force=args.force)
+
+
+@command("worker", "run a Celery worker for lesson NN's notebook in this terminal",
+         LESSON_QUEUE,
+         LOGLEVEL,
+         Arg("--concurrency", type=int, default=1, help="pool processes (default 1)"))
 def cmd_worker(args: argparse.Namespace) -> int:
     from nexus.worker import run_foreground  # (nexus.worker is the function)
 
@@ -173,74 +213,39 @@ def cmd_worker(args: argparse.Namespace) -> int:
                           loglevel=args.loglevel)
 
 
+@command("beat", "run Celery beat (the periodic tasks) for lesson NN's notebook",
+         LESSON_QUEUE,
+         LOGLEVEL)
 def cmd_beat(args: argparse.Namespace) -> int:
     from nexus.worker import run_foreground
 
     return run_foreground("beat", args.lesson, loglevel=args.loglevel)
 
 
-COMMANDS: dict[str, tuple[Callable[[argparse.Namespace], int], str]] = {
-    "up": (cmd_up, "start the embedded services (idempotent) and show them"),
-    "down": (cmd_down, "stop the embedded services (their data stays)"),
-    "status": (cmd_status, "show every service: profile, address, version, up/down"),
-    "env": (cmd_env, "print `export` lines that point a shell at the services"),
-    "prepare": (cmd_prepare, "build the migrated and seeded template database if out of date"),
-    "lab": (cmd_lab, "start JupyterLab on the welcome notebook"),
-    "golden": (cmd_golden, "re-execute notebooks in place so their stored outputs are current"),
-    "chapa": (cmd_chapa, "the Chapa sandbox: serve, replay TX_REF, deliveries [TX_REF]"),
-    "run": (cmd_run, "run every lesson in order into build/run/ and write a report"),
-    "exercises": (cmd_exercises, "generate exercises/ from solutions/ (stubs, no outputs)"),
-    "worker": (cmd_worker, "run a Celery worker for lesson NN's notebook in this terminal"),
-    "beat": (cmd_beat, "run Celery beat (the periodic tasks) for lesson NN's notebook"),
-    "check": (cmd_check, "run your exercises/NN_*.ipynb headless and show which exercises pass"),
-    "progress": (cmd_progress, "show the course: lessons checked, exercises passed, what's next"),
-}
+@command("check", "run your exercises/NN_*.ipynb headless and show which exercises pass",
+         Arg("lesson", help="lesson number, e.g. 01"),
+         TIMEOUT)
+def cmd_check(args: argparse.Namespace) -> int:
+    from nexus.exercises import runner
+
+    return runner.check_command(args.lesson, timeout=args.timeout)
+
+
+@command("progress", "show the course: lessons checked, exercises passed, what's next")
+def cmd_progress(args: argparse.Namespace) -> int:
+    from nexus.exercises import runner
+
+    return runner.progress_command()
 
 
 def build_parser() -> argparse.ArgumentParser:
+    """The ``nexus`` argument parser, built from :data:`COMMANDS`."""
     parser = _Parser(prog="nexus", description="Project Nexus Workbook: the course toolkit.")
     sub = parser.add_subparsers(dest="command", metavar="command", parser_class=_Parser)
-    for name, (_, help_text) in COMMANDS.items():
-        command = sub.add_parser(name, help=help_text, description=help_text)
-        if name in {"up", "down", "status"}:
-            command.add_argument("services", nargs="*", help="service names (default: all)")
-        if name == "prepare":
-            command.add_argument("--force", action="store_true", help="rebuild even if current")
-        if name == "env":
-            command.add_argument("--reset", action="store_true",
-                                 help="give the terminal's database a fresh copy of the seeded "
-                                 "course data (what you changed in it is lost)")
-        if name == "lab":
-            command.add_argument("--no-browser", action="store_true")
-            command.add_argument("--port", type=int, default=None)
-        if name == "golden":
-            command.add_argument("paths", nargs="*", help="notebooks or folders "
-                                 "(default: notebooks/ and solutions/)")
-            command.add_argument("--timeout", type=int, default=300, help="seconds per cell")
-        if name == "chapa":
-            command.add_argument("action", choices=("serve", "replay", "deliveries"))
-            command.add_argument("tx_ref", nargs="?", default=None)
-        if name == "run":
-            command.add_argument("paths", nargs="*", help="notebooks or folders "
-                                 "(default: notebooks/)")
-            command.add_argument("--timeout", type=int, default=300, help="seconds per cell")
-        if name == "exercises":
-            command.add_argument("--check", action="store_true",
-                                 help="only report whether exercises/ is up to date "
-                                 "(exit 1 if not)")
-            command.add_argument("--force", action="store_true",
-                                 help="overwrite exercise notebooks that hold outputs (your work)")
-        if name in {"worker", "beat"}:
-            command.add_argument("lesson", help="the notebook whose database and queue to "
-                                 "use, e.g. 06 (run its first cell once before)")
-            command.add_argument("--loglevel", default="INFO",
-                                 choices=("DEBUG", "INFO", "WARNING", "ERROR"))
-        if name == "worker":
-            command.add_argument("--concurrency", type=int, default=1,
-                                 help="pool processes (default 1)")
-        if name == "check":
-            command.add_argument("lesson", help="lesson number, e.g. 01")
-            command.add_argument("--timeout", type=int, default=300, help="seconds per cell")
+    for name, declared in COMMANDS.items():
+        command_parser = sub.add_parser(name, help=declared.help, description=declared.help)
+        for argument in declared.arguments:
+            command_parser.add_argument(*argument.names, **argument.options)
     return parser
 
 
@@ -258,7 +263,7 @@ def main(argv: Sequence[str] | None = None) -> int:
         parser.print_help()
         return 2
     try:
-        return COMMANDS[args.command][0](args)
+        return COMMANDS[args.command].run(args)
     except UsageError as exc:
         sys.stderr.write(f"nexus: {exc.cause}\n")
         return 2

@@ -12,7 +12,8 @@ import urllib.request
 
 import pytest
 
-from nexus.cli import format_table, main
+from nexus.cli import main
+from nexus.display import format_table
 from nexus.paths import SAMPLE_PROJECT
 
 from .conftest import run_nexus
