@@ -5,7 +5,10 @@ In a notebook, one call sets everything up::
     import nexus
     nexus.start("05")
 
-Then ``nexus.mailbox()`` reads the mail the project sent, and ``nexus.services`` knows the servers.
+Then ``nexus.mailbox()`` reads the mail the project sent, ``nexus.serve()`` and
+``nexus.worker()`` run the project as a server and a Celery worker, and ``nexus.services`` knows
+the servers. The names below are the toolkit's public face for notebooks and tests; the layers
+behind them are described in ``nexus/README.md``.
 """
 
 from __future__ import annotations
@@ -14,16 +17,19 @@ from nexus.bootstrap import start
 from nexus.diagrams import er_diagram
 from nexus.display import status_table, tree
 from nexus.exercises import check
-from nexus.http import show
+from nexus.http import auth_headers, show
 from nexus.mail import mailbox
-from nexus.queries import count_queries
-from nexus.redis_tools import hit_ratio, private_redis
+from nexus.proc import wait_until
+from nexus.queries import captured_sql, count_queries
+from nexus.redis_tools import hit_ratio, keyspace, private_redis
 from nexus.server import serve
-from nexus.worker import worker
+from nexus.standins.slow_upstream import SlowUpstream
+from nexus.worker import queue_length, worker
 
 __all__ = [
-    "check", "count_queries", "er_diagram", "hit_ratio", "mailbox", "private_redis", "serve",
-    "show", "start", "status", "tree", "worker",
+    "SlowUpstream", "auth_headers", "captured_sql", "check", "count_queries", "er_diagram",
+    "hit_ratio", "keyspace", "mailbox", "private_redis", "queue_length", "serve", "show", "start",
+    "status", "tree", "wait_until", "worker",
 ]
 
 

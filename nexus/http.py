@@ -1,7 +1,8 @@
-"""Print HTTP responses the way a lesson reads them: the request line, the status, sorted JSON.
+"""HTTP the way a lesson reads it: the request line, the status, sorted JSON; and JWT headers.
 
     response = requests.get(server.url("/api/listings/"), params={"city": "gondar"})
     nexus.show(response, fields=["id", "title"])
+    requests.get(server.url("/api/auth/me/"), headers=nexus.auth_headers(user))
 
 Everything printed is deterministic: JSON keys are sorted, and ``fields`` keeps only the keys
 that don't change between runs (leave out ``created_at``, tokens and new ids).
@@ -14,6 +15,8 @@ from collections.abc import Iterable
 from http import HTTPStatus
 from typing import Any
 from urllib.parse import urlsplit
+
+__all__ = ["auth_headers", "pick", "request_line", "show"]
 
 
 def pick(data: Any, fields: Iterable[str] | None) -> Any:
@@ -82,3 +85,18 @@ def show(response: Any, *, fields: Iterable[str] | None = None, body: bool = Tru
         return
     print(json.dumps(pick(data, fields), indent=2, sort_keys=True, ensure_ascii=False,
                      default=str))
+
+
+def auth_headers(user: Any) -> dict[str, str]:
+    """``{"Authorization": "Bearer <access token>"}`` that authenticates as ``user``.
+
+    ``user`` is a user or a username. The token is a simplejwt access token signed with the
+    project's settings (``AccessToken.for_user``), the kind ``/api/auth/jwt/`` hands out at login.
+    """
+    from rest_framework_simplejwt.tokens import AccessToken
+
+    if isinstance(user, str):
+        from django.contrib.auth import get_user_model
+
+        user = get_user_model().objects.get(username=user)
+    return {"Authorization": f"Bearer {AccessToken.for_user(user)}"}

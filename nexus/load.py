@@ -35,6 +35,11 @@ from urllib.parse import urlsplit
 
 from nexus.errors import NexusError
 
+__all__ = [
+    "MAX_CONCURRENCY", "MAX_DURATION", "MAX_REQUESTS", "LoadResult", "Request", "Sample",
+    "percentile", "require_loopback", "run_load", "sweep",
+]
+
 #: No run sends more requests than this, whatever it is asked.
 MAX_REQUESTS = 100_000
 #: No run lasts longer than this many seconds.

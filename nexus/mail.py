@@ -9,6 +9,8 @@ from email import policy
 from email.message import EmailMessage
 from pathlib import Path
 
+__all__ = ["Mail", "Mailbox", "mailbox"]
+
 
 @dataclass(frozen=True)
 class Mail:

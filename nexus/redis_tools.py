@@ -28,6 +28,8 @@ from nexus.errors import NexusError
 from nexus.proc import HOST, free_port, log_tail, spawn_daemon, terminate, wait_until
 from nexus.services.redis import CACHE_DB, SERVICE
 
+__all__ = ["Keyspace", "PrivateRedis", "hit_ratio", "keyspace", "private_redis"]
+
 
 @dataclass(frozen=True)
 class Keyspace:

@@ -18,6 +18,8 @@ from nexus.managed import ManagedProcess, child_environment
 from nexus.paths import SAMPLE_PROJECT
 from nexus.proc import HOST, free_port, port_answers
 
+__all__ = ["Server", "serve"]
+
 
 class Server(ManagedProcess):
     """A gunicorn process serving ``config.wsgi`` on a free loopback port."""

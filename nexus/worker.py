@@ -33,6 +33,11 @@ from nexus.managed import ManagedProcess, child_environment
 from nexus.paths import SAMPLE_PROJECT, state_dir
 from nexus.proc import log_tail, wait_until
 
+__all__ = [
+    "DEFAULT_QUEUE", "QUEUE_VAR", "Inspector", "TaskEvent", "Worker", "broker_url", "check_broker",
+    "purge_queue", "queue_length", "queue_name", "run_foreground", "worker",
+]
+
 #: The variable that names the queue a project's tasks go to (read by the settings).
 QUEUE_VAR = "CELERY_TASK_DEFAULT_QUEUE"
 #: The settings' default queue when the variable is unset.

@@ -37,8 +37,8 @@ class Smtp(DaemonService):
                 self.name, "the aiosmtpd package is not installed",
                 "run `make install` (or `pip install -e .`) in the repository",
             ) from None
-        return [sys.executable, "-m", "nexus.smtp_sink", "--host", HOST, "--port", str(port),
-                "--maildir", str(self.maildir)]
+        return [sys.executable, "-m", "nexus.standins.smtp_sink", "--host", HOST,
+                "--port", str(port), "--maildir", str(self.maildir)]
 
     def probe(self, port: int) -> tuple[str, bool, str]:
         try:

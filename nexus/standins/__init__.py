@@ -1,7 +1,9 @@
 """Stand-in servers: programs that play the part of systems outside the project.
 
-Each one runs as its own process (``python -m nexus.standins.<name>``) and speaks the real
-protocol of what it stands in for: the Chapa gateway (HTTP, Chapa's v1 API), an SMTP server that
-keeps every message, a slow upstream API. Nothing here starts or stops them: the service
-wrappers in :mod:`nexus.services` do that, and notebooks and tests reach them through those.
+Each one speaks the real protocol of what it stands in for: the Chapa gateway (HTTP, Chapa's v1
+API), an SMTP server that keeps every message, a slow upstream API. The Chapa sandbox and the
+SMTP sink run as their own processes (``python -m nexus.standins.<name>``); nothing here starts
+or stops them: the service wrappers in :mod:`nexus.services` do that, and notebooks and tests
+reach them through those. The slow upstream is different: an asyncio server in a thread of the
+process that opens it (``nexus.SlowUpstream``), gone with it.
 """

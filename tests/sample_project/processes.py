@@ -31,7 +31,8 @@ RECEIPT_SUBJECT = "Payment received: "
 
 
 class PrivateSink:
-    """The course's SMTP sink (``python -m nexus.smtp_sink``) on a port and folder of our own."""
+    """The course's SMTP sink (``python -m nexus.standins.smtp_sink``) on a port and folder of
+    our own."""
 
     def __init__(self, home: Path) -> None:
         self.home = home
@@ -42,8 +43,8 @@ class PrivateSink:
     def start(self) -> PrivateSink:
         """Start the sink on its port (again, after ``stop()``); returns once it accepts."""
         self.process = subprocess.Popen(
-            [sys.executable, "-m", "nexus.smtp_sink", "--host", HOST, "--port", str(self.port),
-             "--maildir", str(self.maildir)],
+            [sys.executable, "-m", "nexus.standins.smtp_sink", "--host", HOST,
+             "--port", str(self.port), "--maildir", str(self.maildir)],
             stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,
         )
         assert wait_until(lambda: port_answers(self.port), 15), "private SMTP sink did not start"

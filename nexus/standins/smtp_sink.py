@@ -1,9 +1,10 @@
 """The SMTP sink the course runs: accepts every message and stores it as a file.
 
-Run by ``nexus up`` as ``python -m nexus.smtp_sink --port P --maildir DIR``. Each message becomes
-``DIR/000001.eml`` (numbered in arrival order, written atomically) with the SMTP envelope in
-``X-Nexus-Envelope-From`` / ``X-Nexus-Envelope-To`` headers. A number of milliseconds in the file
-``DIR/../delay_ms`` slows every DATA reply, which the Celery lesson uses to show a slow mail server.
+Run by ``nexus up`` as ``python -m nexus.standins.smtp_sink --port P --maildir DIR``. Each
+message becomes ``DIR/000001.eml`` (numbered in arrival order, written atomically) with the SMTP
+envelope in ``X-Nexus-Envelope-From`` / ``X-Nexus-Envelope-To`` headers. A number of milliseconds
+in the file ``DIR/../delay_ms`` slows every DATA reply, which the Celery lesson uses to show a slow
+mail server.
 """
 
 from __future__ import annotations

@@ -24,7 +24,10 @@ import threading
 from typing import Self
 from urllib.parse import parse_qsl, urlsplit
 
-HOST = "127.0.0.1"
+from nexus.proc import HOST
+
+__all__ = ["SlowUpstream"]
+
 #: Connections beyond this wait for a slot: the server stays bounded whatever a client does.
 MAX_CONNECTIONS = 200
 #: A kept-alive connection idle this long is closed.
