@@ -51,7 +51,7 @@ def _open_prefix(path: Path) -> None:
             folder.chmod(mode | 0o011)
 
 
-def _open_tree(root: Path) -> None:
+def open_tree_to_others(root: Path) -> None:
     """Let other users read ``root``'s files, run its programs and traverse its folders (a
     wheel's install tree, unpacked under a umask that kept them out)."""
     for folder, dirs, files in os.walk(root):
@@ -114,7 +114,7 @@ class Postgres(Service):
         for path in (self.data_dir, install):
             _open_prefix(path)
         if not self._bin("postgres").stat().st_mode & 0o001:  # unpacked without o+x: open it up
-            _open_tree(install)
+            open_tree_to_others(install)
         for path in (self.data_dir, self.log_file):
             os.chown(path, entry.pw_uid, entry.pw_gid)
         return {"user": SYSTEM_USER}

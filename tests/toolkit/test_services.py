@@ -315,7 +315,7 @@ def test_prepare_and_env_work_from_a_plain_terminal(isolated_services):
 def test_a_wheel_unpacked_for_root_alone_is_opened_to_the_servers_user(tmp_path):
     """As root, PostgreSQL runs as an unprivileged user, who must read the libraries and run
     the programs of a wheel that was unpacked under a strict umask."""
-    from nexus.services.postgres import _open_tree
+    from nexus.services.postgres import open_tree_to_others
 
     (tmp_path / "bin").mkdir(mode=0o700)
     program, library = tmp_path / "bin" / "postgres", tmp_path / "libpq.so"
@@ -323,6 +323,6 @@ def test_a_wheel_unpacked_for_root_alone_is_opened_to_the_servers_user(tmp_path)
     program.chmod(0o700)
     library.write_text("")
     library.chmod(0o600)
-    _open_tree(tmp_path)
+    open_tree_to_others(tmp_path)
     modes = [path.stat().st_mode & 0o777 for path in (tmp_path / "bin", program, library)]
     assert modes == [0o755, 0o755, 0o644]
