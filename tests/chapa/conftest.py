@@ -16,9 +16,9 @@ from pathlib import Path
 import pytest
 import requests
 
-from nexus.chapa import config
 from nexus.paths import REPO_ROOT
 from nexus.services.base import free_port, port_answers, wait_until
+from nexus.standins.chapa import config
 
 
 @dataclass
@@ -36,7 +36,7 @@ class Sandbox:
     def start(self) -> None:
         self.port = self.port or free_port()
         self.process = subprocess.Popen(
-            [sys.executable, "-m", "nexus.chapa.server", "--port", str(self.port),
+            [sys.executable, "-m", "nexus.standins.chapa", "--port", str(self.port),
              "--state-dir", str(self.state_dir), "--retry-interval", "0.2"],
             cwd=REPO_ROOT, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,
         )

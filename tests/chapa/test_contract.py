@@ -12,7 +12,7 @@ import uuid
 import pytest
 import requests
 
-from nexus.chapa import config
+from nexus.standins.chapa import config
 
 INIT = "/v1/transaction/initialize"
 

@@ -10,7 +10,7 @@ import json
 import urllib.request
 from typing import Any
 
-from nexus.chapa import config
+from nexus.standins.chapa import config
 
 
 def base_url() -> str:

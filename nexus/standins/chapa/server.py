@@ -1,7 +1,7 @@
 """The sandbox HTTP server: Chapa's v1 API in test mode, a hosted checkout page, and webhooks.
 
 Run by the ``chapa`` service (``nexus up``) as
-``python -m nexus.chapa.server --port P --state-dir .nexus/chapa``. Besides Chapa's own endpoints
+``python -m nexus.standins.chapa --port P --state-dir .nexus/chapa``. Besides Chapa's own endpoints
 it has a few under ``/_sandbox/`` for the course: settings (webhook URL, retry interval), paying
 or cancelling without a browser, replaying a delivered webhook, and listing delivery attempts.
 """
@@ -26,8 +26,8 @@ from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
 from typing import Any
 
-from nexus.chapa import config
-from nexus.chapa.store import Store, now_iso
+from nexus.standins.chapa import config
+from nexus.standins.chapa.store import Store, now_iso
 
 REQUIRED = ("amount", "currency", "tx_ref")
 CURRENCIES = ("ETB", "USD")
