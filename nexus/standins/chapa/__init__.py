@@ -1,5 +1,19 @@
-"""A local sandbox that speaks Chapa's v1 API in test mode (see ``shared/CHAPA_CONTRACT.md``).
+"""The Chapa sandbox: a local stand-in for api.chapa.co in test mode (``shared/CHAPA_CONTRACT.md``).
 
-The sample project's payment client talks HTTP to ``CHAPA_BASE_URL``; in the course that is this
-sandbox, started by ``nexus up`` (service ``chapa``) or on its own with ``nexus chapa serve``.
+Three modules carry the name "chapa"; this package is the *gateway*. :mod:`nexus.services.chapa`
+is the toolkit's start/stop wrapper for it (``nexus up``, service ``chapa``), and the sample
+project's ``payments/chapa.py`` is the merchant's HTTP client, which reaches whatever
+``CHAPA_BASE_URL`` names — this sandbox in the course, Chapa itself with real keys.
+
+The server's parts by role, each importing only modules below it:
+
+- ``server`` — HTTP: one router, request parsing, ``main()`` (``python -m nexus.standins.chapa``);
+- ``api`` — the gateway's rules: validation, verify answers, judging payments, what is owed;
+- ``checkout`` — the hosted checkout page (HTML);
+- ``deliveries`` — sending callbacks and signed webhooks, each on its own, with retries;
+- ``store`` — all SQL (state in ``.nexus/chapa/sandbox.sqlite3``);
+- ``config`` — the merchant's keys, the test instruments, the retry schedule.
+
+Not part of the server: ``admin``, the course's client of its ``/_sandbox/`` endpoints (used by
+notebooks and ``nexus chapa``).
 """
