@@ -291,6 +291,16 @@ def test_a_hanging_receiver_delays_no_other_payments_webhook(sandbox, merchant):
     assert wait_until(lambda: sandbox.deliveries(slow_ref)[0]["delivered"], 10)
 
 
+def test_a_webhook_url_that_is_no_url_is_a_failed_attempt(sandbox):
+    sandbox.configure(webhook_url="/payments/webhook/", retry_interval=0.05)
+    ref, checkout = initialize(sandbox)
+    pay_form(sandbox, checkout, VISA)
+    assert wait_until(lambda: not sandbox.deliveries(ref)[0]["pending"], 10)
+    (delivery,) = sandbox.deliveries(ref)
+    assert len(delivery["attempts"]) == config.WEBHOOK_ATTEMPTS
+    assert "unknown url type" in delivery["attempts"][0]["error"]
+
+
 def test_replay_sends_the_same_signed_bytes_again(sandbox, merchant):
     sandbox.configure(webhook_url=merchant.url("/hook"))
     ref, checkout = initialize(sandbox)

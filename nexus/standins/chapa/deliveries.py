@@ -83,7 +83,10 @@ class Dispatcher:
                                  name=f"delivery-{delivery['id']}").start()
 
     def _attempt(self, delivery: sqlite3.Row) -> None:
-        status, error = send(delivery)
+        try:
+            status, error = send(delivery)
+        except Exception as exc:  # still an attempt: recorded, and the delivery freed below
+            status, error = None, repr(exc)
         with self._lock:
             try:
                 self.store.record_attempt(delivery["id"], status=status, error=error,
