@@ -152,7 +152,7 @@ def cmd_golden(args: argparse.Namespace) -> int:
          Arg("action", choices=("serve", "replay", "deliveries")),
          Arg("tx_ref", nargs="?", default=None))
 def cmd_chapa(args: argparse.Namespace) -> int:
-    from nexus.chapa import admin
+    from nexus import sandbox as admin
     from nexus.services.chapa import SERVICE
 
     if args.action == "serve":

@@ -13,7 +13,8 @@ import urllib.error
 import urllib.request
 
 from nexus.errors import NexusError
-from nexus.services.base import HOST, DaemonService, ServiceStatus
+from nexus.proc import HOST
+from nexus.services.base import DaemonService, ServiceStatus
 
 
 class Chapa(DaemonService):
@@ -24,7 +25,7 @@ class Chapa(DaemonService):
     label = "the Chapa sandbox"
 
     def command(self, port: int) -> list[str]:
-        return [sys.executable, "-m", "nexus.chapa.server", "--host", HOST, "--port", str(port),
+        return [sys.executable, "-m", "nexus.standins.chapa", "--host", HOST, "--port", str(port),
                 "--state-dir", str(self.home)]
 
     def probe(self, port: int) -> tuple[str, bool, str]:
@@ -46,7 +47,7 @@ class Chapa(DaemonService):
         return f"http://{HOST}:{port}"
 
     def environment(self) -> dict[str, str]:
-        from nexus.chapa import config
+        from nexus.standins.chapa import config
 
         if self.external_url:
             return {}

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 import os
 import signal
 import subprocess
@@ -16,9 +17,9 @@ from pathlib import Path
 import pytest
 import requests
 
-from nexus.chapa import config
 from nexus.paths import REPO_ROOT
 from nexus.proc import free_port, port_answers, wait_until
+from nexus.standins.chapa import config
 
 
 @dataclass
@@ -36,7 +37,7 @@ class Sandbox:
     def start(self) -> None:
         self.port = self.port or free_port()
         self.process = subprocess.Popen(
-            [sys.executable, "-m", "nexus.chapa.server", "--port", str(self.port),
+            [sys.executable, "-m", "nexus.standins.chapa", "--port", str(self.port),
              "--state-dir", str(self.state_dir), "--retry-interval", "0.2"],
             cwd=REPO_ROOT, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,
         )
@@ -54,6 +55,15 @@ class Sandbox:
             headers["Authorization"] = f"Bearer {key}"
         return requests.request(method, self.url + path, headers=headers, timeout=10, **kwargs)
 
+    def configure(self, **settings) -> dict:
+        """Set the merchant's ``webhook_url`` and ``retry_interval``, as its dashboard would."""
+        return requests.post(self.url + "/_sandbox/settings", json=settings, timeout=10).json()
+
+    def deliveries(self, tx_ref: str) -> list[dict]:
+        """The callbacks and webhooks of ``tx_ref``, each with its attempts."""
+        return requests.get(self.url + "/_sandbox/deliveries", params={"tx_ref": tx_ref},
+                            timeout=10).json()
+
 
 @dataclass
 class Merchant:
@@ -61,6 +71,9 @@ class Merchant:
 
     received: list[dict] = field(default_factory=list)
     answers: list[int] = field(default_factory=list)  # status codes to give, then 200
+    #: tx_refs whose webhooks get no answer until ``release`` is set: a receiver that hangs.
+    hold: set[str] = field(default_factory=set)
+    release: threading.Event = field(default_factory=threading.Event)
     port: int = 0
 
     def url(self, path: str) -> str:
@@ -91,12 +104,14 @@ def merchant() -> Iterator[Merchant]:
 
         def _record(self) -> None:
             length = int(self.headers.get("Content-Length") or 0)
+            body = self.rfile.read(length) if length else b""
             record.received.append({
                 "method": self.command, "path": self.path,
                 "headers": {k.lower(): v for k, v in self.headers.items()},
-                "body": self.rfile.read(length) if length else b"",
-                "at": time.monotonic(),
+                "body": body, "at": time.monotonic(),
             })
+            if body and json.loads(body).get("tx_ref") in record.hold:
+                record.release.wait(60)  # bounded, so a failing test still ends
             code = record.answers.pop(0) if record.answers else 200
             self.send_response(code)
             self.send_header("Content-Length", "0")
@@ -110,4 +125,5 @@ def merchant() -> Iterator[Merchant]:
                               daemon=True)
     thread.start()
     yield record
+    record.release.set()
     server.shutdown()

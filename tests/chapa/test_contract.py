@@ -12,7 +12,8 @@ import uuid
 import pytest
 import requests
 
-from nexus.chapa import config
+from nexus.proc import wait_until
+from nexus.standins.chapa import config
 
 INIT = "/v1/transaction/initialize"
 
@@ -218,8 +219,7 @@ def test_callback_uses_trx_ref(sandbox, merchant):
 
 
 def test_webhook_is_flat_json_signed_over_the_exact_bytes(sandbox, merchant):
-    requests.post(sandbox.url + "/_sandbox/settings", timeout=10,
-                  json={"webhook_url": merchant.url("/payments/webhook/")})
+    sandbox.configure(webhook_url=merchant.url("/payments/webhook/"))
     ref, checkout = initialize(sandbox, amount="400")
     pay_form(sandbox, checkout, {"method": "mobile", "phone": "0900123456", "otp": "12345"})
     (hook,) = merchant.wait_for(1)
@@ -239,8 +239,7 @@ def test_webhook_is_flat_json_signed_over_the_exact_bytes(sandbox, merchant):
 @pytest.mark.parametrize(("form", "event"), [({"action": "cancel"}, "charge.cancelled"),
                                              (VISA | {"cvv": "000"}, "charge.failed")])
 def test_failed_and_cancelled_payments_send_their_events(sandbox, merchant, form, event):
-    requests.post(sandbox.url + "/_sandbox/settings", timeout=10,
-                  json={"webhook_url": merchant.url("/hook")})
+    sandbox.configure(webhook_url=merchant.url("/hook"))
     _, checkout = initialize(sandbox)
     pay_form(sandbox, checkout, form)
     assert json.loads(merchant.wait_for(1)[0]["body"])["event"] == event
@@ -248,35 +247,62 @@ def test_failed_and_cancelled_payments_send_their_events(sandbox, merchant, form
 
 def test_webhook_is_retried_until_answered_with_200(sandbox, merchant):
     merchant.answers = [500, 503]
-    requests.post(sandbox.url + "/_sandbox/settings", timeout=10,
-                  json={"webhook_url": merchant.url("/hook"), "retry_interval": 0.2})
+    sandbox.configure(webhook_url=merchant.url("/hook"), retry_interval=0.2)
     ref, checkout = initialize(sandbox)
     pay_form(sandbox, checkout, VISA)
     received = merchant.wait_for(3)
     assert len({r["body"] for r in received}) == 1  # the same event each time
     assert received[2]["at"] - received[0]["at"] >= 0.35  # spaced by the retry interval
-    (delivery,) = requests.get(sandbox.url + f"/_sandbox/deliveries?tx_ref={ref}",
-                               timeout=10).json()
+    (delivery,) = sandbox.deliveries(ref)
     assert [a["status"] for a in delivery["attempts"]] == [500, 503, 200]
     assert delivery["delivered"] is True
 
 
 def test_retries_stop_after_ten_attempts(sandbox, merchant):
     merchant.answers = [500] * 50
-    requests.post(sandbox.url + "/_sandbox/settings", timeout=10,
-                  json={"webhook_url": merchant.url("/hook"), "retry_interval": 0.05})
-    _ref, checkout = initialize(sandbox)
+    sandbox.configure(webhook_url=merchant.url("/hook"), retry_interval=0.05)
+    ref, checkout = initialize(sandbox)
     pay_form(sandbox, checkout, VISA)
     merchant.wait_for(config.WEBHOOK_ATTEMPTS)
-    import time
-
-    time.sleep(0.6)
+    # "pending" turns false when the sandbox records that it gave up, after its last attempt:
+    # an attempt too many would have reached the merchant by then.
+    assert wait_until(lambda: not sandbox.deliveries(ref)[0]["pending"], 10)
+    (delivery,) = sandbox.deliveries(ref)
+    assert len(delivery["attempts"]) == config.WEBHOOK_ATTEMPTS and not delivery["delivered"]
     assert len(merchant.received) == config.WEBHOOK_ATTEMPTS
 
 
+def test_a_hanging_receiver_delays_no_other_payments_webhook(sandbox, merchant):
+    sandbox.configure(webhook_url=merchant.url("/hook"))
+    slow_ref, slow_checkout = initialize(sandbox)
+    merchant.hold.add(slow_ref)
+    pay_form(sandbox, slow_checkout, VISA)
+    (held,) = merchant.wait_for(1)  # the first payment's webhook arrived and gets no answer
+    assert json.loads(held["body"])["tx_ref"] == slow_ref
+    ref, checkout = initialize(sandbox)
+    pay_form(sandbox, checkout, VISA)
+    # Longer than the sandbox's 10 s request timeout, so a sender that waits for each answer in
+    # turn gets here too (after giving up on the held request) and fails on the state below.
+    assert wait_until(lambda: ref in {json.loads(r["body"])["tx_ref"] for r in merchant.received},
+                      30)
+    (slow,) = sandbox.deliveries(slow_ref)
+    assert slow["attempts"] == []  # the held request was still unanswered when the other arrived
+    merchant.release.set()
+    assert wait_until(lambda: sandbox.deliveries(slow_ref)[0]["delivered"], 10)
+
+
+def test_a_webhook_url_that_is_no_url_is_a_failed_attempt(sandbox):
+    sandbox.configure(webhook_url="/payments/webhook/", retry_interval=0.05)
+    ref, checkout = initialize(sandbox)
+    pay_form(sandbox, checkout, VISA)
+    assert wait_until(lambda: not sandbox.deliveries(ref)[0]["pending"], 10)
+    (delivery,) = sandbox.deliveries(ref)
+    assert len(delivery["attempts"]) == config.WEBHOOK_ATTEMPTS
+    assert "unknown url type" in delivery["attempts"][0]["error"]
+
+
 def test_replay_sends_the_same_signed_bytes_again(sandbox, merchant):
-    requests.post(sandbox.url + "/_sandbox/settings", timeout=10,
-                  json={"webhook_url": merchant.url("/hook")})
+    sandbox.configure(webhook_url=merchant.url("/hook"))
     ref, checkout = initialize(sandbox)
     pay_form(sandbox, checkout, VISA)
     merchant.wait_for(1)

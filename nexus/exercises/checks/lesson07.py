@@ -105,7 +105,7 @@ def _verify_bodies() -> tuple[object, dict[str, tuple[dict, object]]]:
     import requests
     from django.conf import settings
 
-    from nexus.chapa import admin as chapa
+    from nexus import sandbox as chapa
     from payments.chapa import ChapaClient
     from payments.models import Payment
 

@@ -1,4 +1,6 @@
-"""Drive the sandbox from a notebook or a test: settings, paying without a browser, replays.
+"""Drive the Chapa sandbox (:mod:`nexus.standins.chapa`) from a notebook or a test.
+
+Settings, paying without a browser, replays.
 
 These call the sandbox's own ``/_sandbox/`` endpoints; the sample project never uses them — it only
 speaks Chapa's public API.
@@ -10,7 +12,7 @@ import json
 import urllib.request
 from typing import Any
 
-from nexus.chapa import config
+from nexus.standins.chapa import config
 
 
 def base_url() -> str:
