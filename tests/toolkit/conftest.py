@@ -3,8 +3,10 @@
 from __future__ import annotations
 
 import os
+import shutil
 import subprocess
 import sys
+import tempfile
 from collections.abc import Iterator
 from pathlib import Path
 
@@ -26,13 +28,30 @@ def run_nexus(*args: str, env: dict[str, str], timeout: float = 120) -> subproce
 
 
 @pytest.fixture
-def embedded_env(tmp_path: Path) -> dict[str, str]:
+def private_home() -> Iterator[Path]:
+    """A fresh ``NEXUS_HOME`` outside pytest's ``tmp_path``, removed afterwards.
+
+    As root the embedded PostgreSQL runs as another user, who must traverse every folder above
+    its data. pytest takes group and other permissions back from ``/tmp/pytest-of-<user>`` each
+    time a pytest session starts (``_pytest/tmpdir.py``), so on a machine running two suites at
+    once (``.ci/run``) a live server under ``tmp_path`` lost its own files: initdb failed, or a
+    backend crashed and the server dropped every connection.
+    """
+    base = REPO_ROOT / "build" / "test-homes"
+    base.mkdir(parents=True, exist_ok=True)
+    home = Path(tempfile.mkdtemp(prefix="nexus-home-", dir=base))
+    yield home
+    shutil.rmtree(home, ignore_errors=True)
+
+
+@pytest.fixture
+def embedded_env(private_home: Path) -> dict[str, str]:
     """Environment of a learner with no external services and a private ``NEXUS_HOME``."""
     # Whatever the toolkit exported for the shared services (names it keeps in
     # NEXUS_MANAGED_VARS) goes too, so a new service's variables never leak into this test.
     exported = set(os.environ.get("NEXUS_MANAGED_VARS", "").split())
     env = {k: v for k, v in os.environ.items() if k not in SERVICE_VARS and k not in exported}
-    env["NEXUS_HOME"] = str(tmp_path / "nexus-home")
+    env["NEXUS_HOME"] = str(private_home)
     return env
 
 
