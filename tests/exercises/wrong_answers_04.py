@@ -1,7 +1,8 @@
-"""Plausible wrong answers to lesson 04's exercises, each with the hint its check must give.
+"""Plausible wrong answers to the exercises of lesson 04, each with the hint its check must give.
 
-Merged into ``wrong_answers.WRONG_ANSWERS``; like that module, used by ``probe.py`` in a fresh
-process where ``nexus.start`` has set Django up (so Django imports stay inside the functions).
+``WRONG_ANSWERS`` maps an exercise id to ``[(wrong answer, a phrase of the hint meant for it)]``.
+A check that accepts one of these, or rejects it with another hint, is a defect. ``probe.py`` runs
+them in a fresh process where ``nexus.start`` has set Django up.
 """
 
 from __future__ import annotations
@@ -175,7 +176,7 @@ def claims_pyjwt_errors(token, secret):
 
 
 #: exercise id → (wrong answer, a phrase of the hint meant for it)
-WRONG_ANSWERS_04 = {
+WRONG_ANSWERS = {
     "04.1": [(PermNoReads, "let SAFE_METHODS through first"),
              (PermGetOnly, "HEAD (and OPTIONS) are reads too"),
              (PermHostIsOwner, "not to the listing's host"),

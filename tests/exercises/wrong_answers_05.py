@@ -1,9 +1,8 @@
-"""Plausible wrong answers to lesson 05's exercises, each with the hint its check must give.
+"""Plausible wrong answers to the exercises of lesson 05, each with the hint its check must give.
 
-Merged into ``wrong_answers.WRONG_ANSWERS``; like that module, used by ``probe.py`` in a fresh
-process where ``nexus.start`` has set Django up (so Django imports stay inside the functions).
-Every answer uses ``django.core.cache.cache``, as the learner's notebook does, so each check's
-own key prefix applies to it.
+``WRONG_ANSWERS`` maps an exercise id to ``[(wrong answer, a phrase of the hint meant for it)]``.
+A check that accepts one of these, or rejects it with another hint, is a defect. ``probe.py`` runs
+them in a fresh process where ``nexus.start`` has set Django up.
 """
 
 from __future__ import annotations
@@ -183,7 +182,7 @@ def goc_swallows_errors(key, compute, timeout):
 
 
 #: exercise id → (wrong answer, a phrase of the hint meant for it)
-WRONG_ANSWERS_05 = {
+WRONG_ANSWERS = {
     "05.1": [(summary_key_without_id, "put the listing's id in the key"),
              (summary_other_namespace, "use the key scheme the task gives"),
              (summary_no_timeout, "the key never expires"),

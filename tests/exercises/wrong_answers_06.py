@@ -1,7 +1,8 @@
 """Plausible wrong answers to the exercises of lesson 06, each with the hint its check must give.
 
-Shaped like ``WRONG_ANSWERS`` in ``wrong_answers.py``: ``{exercise id: [(function, phrase)]}``,
-where ``phrase`` must appear in the check's hint. Run by ``probe.py`` after ``nexus.start``.
+``WRONG_ANSWERS`` maps an exercise id to ``[(wrong answer, a phrase of the hint meant for it)]``.
+A check that accepts one of these, or rejects it with another hint, is a defect. ``probe.py`` runs
+them in a fresh process where ``nexus.start`` has set Django up.
 """
 
 from __future__ import annotations
@@ -59,7 +60,7 @@ def queue_the_wrong_task(booking):
     transaction.on_commit(lambda: expire_unpaid_bookings.delay())
 
 
-WRONG_ANSWERS_06 = {
+WRONG_ANSWERS = {
     "06.1": [(confirm_with_the_instance, "fetch the booking"),
              (confirm_sending_directly, "call the service"),
              (confirm_skipping_missing, "fail loudly")],

@@ -1,7 +1,8 @@
 """Plausible wrong answers to the exercises of lesson 07, each with the hint its check must give.
 
-Shaped like ``WRONG_ANSWERS`` in ``wrong_answers.py``: ``{exercise id: [(function, phrase)]}``,
-where ``phrase`` must appear in the check's hint. Run by ``probe.py`` after ``nexus.start``.
+``WRONG_ANSWERS`` maps an exercise id to ``[(wrong answer, a phrase of the hint meant for it)]``.
+A check that accepts one of these, or rejects it with another hint, is a defect. ``probe.py`` runs
+them in a fresh process where ``nexus.start`` has set Django up.
 """
 
 from __future__ import annotations
@@ -78,7 +79,7 @@ def confirm_without_mode(payment, body):
             and data["currency"] == payment.currency)
 
 
-WRONG_ANSWERS_07 = {
+WRONG_ANSWERS = {
     "07.1": [(authentic_after_reserialising, "exact bytes received"),
              (authentic_with_either_header, "same on every webhook"),
              (authentic_by_indexing, "not crash"),

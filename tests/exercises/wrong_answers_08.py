@@ -1,8 +1,8 @@
-"""Plausible wrong answers to lesson 08's exercises, each with the hint its check must give.
+"""Plausible wrong answers to the exercises of lesson 08, each with the hint its check must give.
 
-Merged into ``wrong_answers.WRONG_ANSWERS``; used by ``probe.py`` in a fresh process where
-``nexus.start`` has set Django up, so Django and strawberry-django imports stay inside the
-functions.
+``WRONG_ANSWERS`` maps an exercise id to ``[(wrong answer, a phrase of the hint meant for it)]``.
+A check that accepts one of these, or rejects it with another hint, is a defect. ``probe.py`` runs
+them in a fresh process where ``nexus.start`` has set Django up.
 """
 
 # No `from __future__ import annotations`: strawberry must read these classes' annotations.
@@ -245,7 +245,7 @@ def deactivate_no_admin(info, id):
 
 
 #: exercise id → (wrong answer, a phrase of the hint meant for it)
-WRONG_ANSWERS_08 = {
+WRONG_ANSWERS = {
     "08.1": [(stay_type_no_optimizer_hints, "a resolver is opaque to it"),
              (stay_type_counts_checkout_day, "check-out day is the departure"),
              (stay_type_plain_strawberry, "decorated with strawberry_django.type"),

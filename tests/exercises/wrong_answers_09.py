@@ -1,7 +1,8 @@
 """Plausible wrong answers to the exercises of lesson 09, each with the hint its check must give.
 
-Shaped like ``WRONG_ANSWERS`` in ``wrong_answers.py``: ``{exercise id: [(function, phrase)]}``,
-where ``phrase`` must appear in the check's hint. Run by ``probe.py`` after ``nexus.start``.
+``WRONG_ANSWERS`` maps an exercise id to ``[(wrong answer, a phrase of the hint meant for it)]``.
+A check that accepts one of these, or rejects it with another hint, is a defect. ``probe.py`` runs
+them in a fresh process where ``nexus.start`` has set Django up.
 """
 
 from __future__ import annotations
@@ -109,7 +110,7 @@ async def summary_unordered(city):
     return {"listings": len(titles), "cheapest": titles[:3]}
 
 
-WRONG_ANSWERS_09 = {
+WRONG_ANSWERS = {
     "09.1": [(fetch_one_after_another, "asyncio.gather"),
              (fetch_all_at_once, "asyncio.Semaphore(limit)"),
              (fetch_as_completed, "loses the order of urls"),

@@ -1,6 +1,8 @@
-"""Plausible wrong answers to lesson 11's exercises, each with the hint its check must give.
+"""Plausible wrong answers to the exercises of lesson 11, each with the hint its check must give.
 
-Merged into ``wrong_answers.WRONG_ANSWERS``; used by ``probe.py`` in a fresh process.
+``WRONG_ANSWERS`` maps an exercise id to ``[(wrong answer, a phrase of the hint meant for it)]``.
+A check that accepts one of these, or rejects it with another hint, is a defect. ``probe.py`` runs
+them in a fresh process where ``nexus.start`` has set Django up.
 """
 
 from __future__ import annotations
@@ -79,7 +81,7 @@ def redis_ok_catches_connection_errors_only(url, timeout):
         return False
 
 
-WRONG_ANSWERS_11 = {
+WRONG_ANSWERS = {
     "11.1": [(workers_without_plus_one, "2 × cores + 1"),
              (workers_cap_as_floor, "upper bound, never a floor"),
              (workers_ignore_cap, "the result may not exceed it"),

@@ -1,6 +1,8 @@
-"""Plausible wrong answers to lesson 12's exercises, each with the hint its check must give.
+"""Plausible wrong answers to the exercises of lesson 12, each with the hint its check must give.
 
-Merged into ``wrong_answers.WRONG_ANSWERS``; pure functions, no Django needed.
+``WRONG_ANSWERS`` maps an exercise id to ``[(wrong answer, a phrase of the hint meant for it)]``.
+A check that accepts one of these, or rejects it with another hint, is a defect. ``probe.py`` runs
+them in a fresh process where ``nexus.start`` has set Django up.
 """
 
 from __future__ import annotations
@@ -99,7 +101,7 @@ def workers_no_minimum(throughput_rps, latency_ms):
 
 
 #: exercise id → (wrong answer, a phrase of the hint meant for it)
-WRONG_ANSWERS_12 = {
+WRONG_ANSWERS = {
     "12.1": [(pct_unsorted, "sort the latencies first"),
              (pct_interpolated, "a latency that was actually measured"),
              (pct_sorts_in_place, "sorts the caller's list in place"),

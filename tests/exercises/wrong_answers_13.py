@@ -1,7 +1,8 @@
 """Plausible wrong answers to the exercises of lesson 13, each with the hint its check must give.
 
-Shaped like ``WRONG_ANSWERS`` in ``wrong_answers.py``: ``{exercise id: [(function, phrase)]}``,
-where ``phrase`` must appear in the check's hint. Run by ``probe.py`` after ``nexus.start``.
+``WRONG_ANSWERS`` maps an exercise id to ``[(wrong answer, a phrase of the hint meant for it)]``.
+A check that accepts one of these, or rejects it with another hint, is a defect. ``probe.py`` runs
+them in a fresh process where ``nexus.start`` has set Django up.
 """
 
 from __future__ import annotations
@@ -122,7 +123,7 @@ def notify_failing_on_missing(item_id):
     return True
 
 
-WRONG_ANSWERS_13 = {
+WRONG_ANSWERS = {
     "13.1": [(save_by_inserting, "look it up first"),
              (save_with_update_or_create, "must not touch saved_price"),
              (save_any_listing, "inactive listing")],

@@ -4,26 +4,17 @@ from __future__ import annotations
 
 import uuid
 
+from nexus.exercises.checks.support import queries_during
 from nexus.exercises.registry import Fail, exercise, lesson
 
 LESSON = lesson("00", "Welcome: the services and the sample project")
-
-
-def _queries_during(call):
-    """Run ``call()``; return its value and the SQL Django sent meanwhile (works with DEBUG off)."""
-    from django.db import connection
-    from django.test.utils import CaptureQueriesContext
-
-    with CaptureQueriesContext(connection) as queries:
-        value = call()
-    return value, [q["sql"] for q in queries.captured_queries]
 
 
 @exercise("00.1", "Ask PostgreSQL its version")
 def check_postgres_version(postgres_version) -> None:
     from django.db import connection
 
-    got, queries = _queries_during(postgres_version)
+    got, queries = queries_during(postgres_version)
     with connection.cursor() as cursor:
         cursor.execute("SHOW server_version")
         truth = cursor.fetchone()[0]
@@ -61,7 +52,7 @@ def check_listings_per_city(listings_per_city) -> None:
 
     from listings.models import Listing
 
-    got, queries = _queries_during(listings_per_city)
+    got, queries = queries_during(listings_per_city)
     with connection.cursor() as cursor:
         cursor.execute(f"SELECT city, count(*) FROM {Listing._meta.db_table} GROUP BY city")
         truth = dict(cursor.fetchall())

@@ -7,28 +7,14 @@ inside a transaction they roll back, so a check can be run again and again.
 
 from __future__ import annotations
 
-from collections.abc import Callable
 from datetime import timedelta
 from decimal import Decimal
 from statistics import mean
 
+from nexus.exercises.checks.support import Rollback, queries_during
 from nexus.exercises.registry import Fail, exercise, lesson
 
 LESSON = lesson("02", "Database design and the ORM")
-
-
-def _queries_during(call: Callable[[], object]) -> tuple[object, list[str]]:
-    """Run ``call()``; return its value and the SQL Django sent meanwhile (works with DEBUG off)."""
-    from django.db import connection
-    from django.test.utils import CaptureQueriesContext
-
-    with CaptureQueriesContext(connection) as queries:
-        value = call()
-    return value, [q["sql"] for q in queries.captured_queries]
-
-
-class _Rollback(Exception):
-    """Raised to leave a check's transaction without keeping anything it wrote."""
 
 
 # --- 02.1 -----------------------------------------------------------------------------------------
@@ -95,7 +81,7 @@ def check_rating_by_city(rating_by_city) -> None:
     from django.db import connection
 
     look = 'lesson 02, "Annotations and aggregations"'
-    got, queries = _queries_during(rating_by_city)
+    got, queries = queries_during(rating_by_city)
     with connection.cursor() as cursor:
         cursor.execute("SELECT l.city, avg(r.rating) FROM listings_review r "
                        "JOIN listings_listing l ON l.id = r.listing_id GROUP BY l.city")
@@ -161,7 +147,7 @@ def check_listing_cards(listing_cards) -> None:
     look = 'lesson 02, "5. The N+1 problem, measured"'
     counts = {}
     for n in (5, 50):
-        got, queries = _queries_during(lambda n=n: listing_cards(n))
+        got, queries = queries_during(lambda n=n: listing_cards(n))
         truth = _cards_truth(n)
         if not isinstance(got, list) or got != truth:
             shown = got[:1] if isinstance(got, list) else got
@@ -259,8 +245,8 @@ def check_stay_length_limit(stay_length_limit) -> None:
                 except IntegrityError as exc:
                     diag = getattr(exc.__cause__, "diag", None)
                     outcome[nights] = getattr(diag, "constraint_name", None) or "?"
-            raise _Rollback
-    except _Rollback:
+            raise Rollback
+    except Rollback:
         pass
     for nights in (1, 30):
         if outcome[nights] is not None:

@@ -8,29 +8,13 @@ write do so inside a transaction they roll back, so a check can be run again and
 
 from __future__ import annotations
 
-import json
 from datetime import timedelta
 from decimal import Decimal
 
+from nexus.exercises.checks.support import Rollback, seeded_user, short
 from nexus.exercises.registry import Fail, exercise, lesson
 
 LESSON = lesson("03", "REST APIs with DRF and OpenAPI")
-
-
-class _Rollback(Exception):
-    """Raised to leave a check's transaction without keeping anything it wrote."""
-
-
-def _short(value: object, limit: int = 200) -> str:
-    text = json.dumps(value, sort_keys=True, default=str) if isinstance(value, dict | list) \
-        else repr(value)
-    return text if len(text) <= limit else text[: limit - 3] + "..."
-
-
-def _user(role: str):
-    from accounts.models import User
-
-    return User.objects.filter(role=role).order_by("username").first()
 
 
 # --- 03.1 -----------------------------------------------------------------------------------------
@@ -63,7 +47,7 @@ def check_booking_request_serializer(serializer_class) -> None:
     good = {"check_in": "2030-03-10", "check_out": "2030-03-13", "guests": 2}
     valid, values, errors = run(good)
     if not valid:
-        raise Fail(expected=f"{good} is valid", got=f"errors {_short(errors)}",
+        raise Fail(expected=f"{good} is valid", got=f"errors {short(errors)}",
                    hint="a good request must pass: read the errors above, field by field.",
                    look=look)
     wanted = {"check_in": date(2030, 3, 10), "check_out": date(2030, 3, 13), "guests": 2}
@@ -76,7 +60,7 @@ def check_booking_request_serializer(serializer_class) -> None:
                    "choose the serializer field type that parses an ISO date."
         else:
             hint = "validated_data should hold exactly the three fields, as Python values."
-        raise Fail(expected=f"validated_data == {wanted!r}", got=_short(values, 160), hint=hint,
+        raise Fail(expected=f"validated_data == {wanted!r}", got=short(values, 160), hint=hint,
                    look=look)
 
     cases = [
@@ -106,7 +90,7 @@ def check_booking_request_serializer(serializer_class) -> None:
             hint = "the error is there, but under non_field_errors: attach the message to the " \
                    "check_out field (raise ValidationError with a dict keyed by the field), so " \
                    "a client can show it next to that field."
-        got = "valid" if valid else f"errors {_short(errors)}"
+        got = "valid" if valid else f"errors {short(errors)}"
         raise Fail(expected=f"{label}: invalid, with an error under {field!r}", got=got,
                    hint=hint, look=look)
 
@@ -150,7 +134,7 @@ def check_listing_price_filter(filterset_class) -> None:
                         "request.", look=look)
     view = _filter_view(filterset_class)
     factory = APIRequestFactory(SERVER_NAME="localhost")
-    user = _user("guest")
+    user = seeded_user("guest")
 
     def get(params: dict):
         request = factory.get("/listings/", params)
@@ -214,7 +198,7 @@ def check_listing_price_filter(filterset_class) -> None:
         else:
             hint = "a value that is not a number must be a 400 naming max_price: use a " \
                    "filter type that validates numbers."
-        got = f"{status}" + (f" with {_short(data, 120)}" if status != 200 else
+        got = f"{status}" + (f" with {short(data, 120)}" if status != 200 else
                              f" with {len(data)} listings")
         raise Fail(expected=f"?max_price={value} → 400 with an error under 'max_price' "
                             f"(it must be {reason})", got=got, hint=hint, look=look)
@@ -291,8 +275,8 @@ def check_exception_handler(handler) -> None:
             results["too many"] = post(body(start + timedelta(days=40), guests=99), guest)
             results["anonymous"] = post(body(start + timedelta(days=80)), None)
             results["good"] = post(body(start + timedelta(days=120)), guest)
-            raise _Rollback
-    except _Rollback:
+            raise Rollback
+    except Rollback:
         pass
 
     status, data = results["overlap"]
@@ -306,12 +290,12 @@ def check_exception_handler(handler) -> None:
                    "DRF only knows its own exceptions. Turn a ConflictError into a 409."
         else:
             hint = "an overlapping booking is a conflict with the current state: 409."
-        raise Fail(expected="overlapping nights → 409", got=f"{status} {_short(data, 120)}",
+        raise Fail(expected="overlapping nights → 409", got=f"{status} {short(data, 120)}",
                    hint=hint, look=look)
     if not isinstance(data, dict) or data.get("code") != "booking_overlap" \
             or not data.get("detail"):
         raise Fail(expected='409 {"detail": "The listing is already booked…", '
-                            '"code": "booking_overlap"}', got=f"409 {_short(data, 120)}",
+                            '"code": "booking_overlap"}', got=f"409 {short(data, 120)}",
                    hint="give clients a machine-readable code to branch on: the error's own "
                         ".code, next to its message under detail.", look=look)
 
@@ -328,7 +312,7 @@ def check_exception_handler(handler) -> None:
         else:
             hint = "a request that breaks a business rule is bad input: 400."
         raise Fail(expected=f"the service's ValidationError → 400 {{{field!r}: [...]}}",
-                   got=f"{status} {_short(data, 140)}", hint=hint, look=look)
+                   got=f"{status} {short(data, 140)}", hint=hint, look=look)
 
     for case, expected in (("anonymous", 401), ("good", 201)):
         status, data = results[case]
@@ -337,5 +321,5 @@ def check_exception_handler(handler) -> None:
         hint = "DRF's own exceptions (NotAuthenticated, its ValidationError, 404s) must keep " \
                "working: hand everything you don't map yourself to DRF's exception_handler " \
                "and return what it returns."
-        raise Fail(expected=f"{case} request → {expected}", got=f"{status} {_short(data, 120)}",
+        raise Fail(expected=f"{case} request → {expected}", got=f"{status} {short(data, 120)}",
                    hint=hint, look=look)

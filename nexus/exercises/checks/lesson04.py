@@ -12,16 +12,10 @@ import base64
 import json
 from datetime import timedelta
 
-from nexus.exercises.registry import Fail, exercise, in_rollback, lesson
+from nexus.exercises.checks.support import in_rollback, new_user
+from nexus.exercises.registry import Fail, exercise, lesson
 
 LESSON = lesson("04", "Authentication and authorization")
-
-
-def _user(username: str, role: str, *, is_staff: bool = False):
-    from accounts.models import User
-
-    return User.objects.create(username=username, email=f"{username}@checks.example",
-                               role=role, is_staff=is_staff, password="!")  # "!" = no password
 
 
 # --- 04.1 -----------------------------------------------------------------------------------------
@@ -54,8 +48,8 @@ def _object_permission_table(permission_class) -> dict[tuple[str, str], int]:
         "the listing's host": booking.listing.host,
         "another guest": User.objects.filter(role=Role.GUEST).exclude(pk=booking.guest_id)
         .order_by("username").first(),
-        "a staff admin": _user("check04-staff-admin", Role.ADMIN, is_staff=True),
-        "an admin by role (not staff)": _user("check04-role-admin", Role.ADMIN),
+        "a staff admin": new_user("check04-staff-admin", Role.ADMIN, is_staff=True),
+        "an admin by role (not staff)": new_user("check04-role-admin", Role.ADMIN),
     }
     factory, view = APIRequestFactory(), BookingProbe.as_view()
     table = {}
@@ -201,7 +195,7 @@ def check_bookings_visible_to(bookings_visible_to) -> None:
                                status=BookingStatus.PENDING)
         users = {"a guest": guest, "a host": host, "a host who also travels": traveller,
                  "a staff admin": User.objects.filter(is_staff=True).order_by("id").first(),
-                 "an admin by role (not staff)": _user("check04-list-admin", Role.ADMIN),
+                 "an admin by role (not staff)": new_user("check04-list-admin", Role.ADMIN),
                  "an anonymous visitor": None}
         truth = {who: _visible_truth(user or AnonymousUser()) for who, user in users.items()}
         returned = bookings_visible_to(guest)
@@ -271,10 +265,10 @@ def check_access_claims(access_claims) -> None:
     look = 'lesson 04, "Inside a JWT" and RFC 7519 (exp); simplejwt\'s tokens.py'
     user = User.objects.filter(role="guest").order_by("username").first()
     secret = settings.SECRET_KEY
-    access = str(AccessToken.for_user(user))
-    expired = AccessToken.for_user(user)
+    access = str(AccessToken.fornew_user(user))
+    expired = AccessToken.fornew_user(user)
     expired.set_exp(lifetime=-timedelta(minutes=1))
-    refresh = str(RefreshToken.for_user(user))
+    refresh = str(RefreshToken.fornew_user(user))
     other_secret = "lesson-04-another-secret-0123456789abcdef"
     header = _b64(json.dumps({"alg": "none", "typ": "JWT"}).encode())
     unsigned = f"{header}.{access.split('.')[1]}."
@@ -335,7 +329,7 @@ def _signed_with(user, secret: str) -> str:
 
     from rest_framework_simplejwt.tokens import AccessToken
 
-    claims = AccessToken.for_user(user).payload
+    claims = AccessToken.fornew_user(user).payload
     signing_input = _b64(json.dumps({"alg": "HS256", "typ": "JWT"}).encode()) + "." + \
         _b64(json.dumps(claims).encode())
     signature = hmac.new(secret.encode(), signing_input.encode(), hashlib.sha256).digest()

@@ -19,6 +19,7 @@ from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 from decimal import Decimal
 
+from nexus.exercises.checks.support import Rollback, queries_during, short
 from nexus.exercises.registry import Fail, exercise, lesson
 
 LESSON = lesson("05", "Caching strategies with Redis")
@@ -110,17 +111,12 @@ def summary_truth(listing_id: int) -> dict:
 
 
 def _queries(function: Callable[[], object]) -> tuple[object, int]:
-    from django.db import connection
-    from django.test.utils import CaptureQueriesContext
-
-    with CaptureQueriesContext(connection) as captured:
-        value = function()
-    return value, len(captured.captured_queries)
+    value, sql = queries_during(function)
+    return value, len(sql)
 
 
 def _short(value: object) -> str:
-    text = repr(value)
-    return text if len(text) <= 160 else text[:157] + "..."
+    return short(value, 160)
 
 
 # --- 05.1 -----------------------------------------------------------------------------------------
@@ -190,10 +186,6 @@ def check_listing_summary(listing_summary) -> None:
 
 
 # --- 05.2 -----------------------------------------------------------------------------------------
-class _Rollback(Exception):
-    """Raised to leave the check's transaction without keeping anything."""
-
-
 def _callbacks() -> list:
     from django.db import transaction
 
@@ -227,8 +219,8 @@ def check_invalidate_listing_summary(handler) -> None:
                     inside["present"] = key in space.names()
                     inside["registered"] = [c for c in _callbacks()[before:]
                                             if c is not bump_generation]
-                    raise _Rollback
-            except _Rollback:
+                    raise Rollback
+            except Rollback:
                 pass
             if not inside["present"]:
                 raise Fail(expected=f"{key!r} still cached inside the transaction, until it "

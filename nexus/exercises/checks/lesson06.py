@@ -9,68 +9,14 @@ no task is queued except the learner's.
 
 from __future__ import annotations
 
-import contextlib
-import logging
-import os
-import time
 import uuid
-from collections.abc import Callable, Iterator
 from datetime import timedelta
 
+from nexus.exercises.checks.support import as_function, mail_to, wait, worker
 from nexus.exercises.registry import Fail, exercise, lesson
 
 LESSON = lesson("06", "Background tasks: Celery")
 LOOK = 'lesson 06, "1. The Celery app and where tasks live"'
-
-
-def _prompt_worker_class() -> type:
-    """celery's in-thread test worker, made to notice messages and shutdown within 0.1 s.
-
-    Its event loop sleeps until the broker socket is readable, up to 10 s. On RabbitMQ,
-    py-amqp may already have read the next delivery into its buffer (while sending an
-    ack): the socket stays quiet, the message waits out the 10 s, and so does a request to
-    stop. A timer in the loop drains the connection every 0.1 s.
-    """
-    from celery.contrib.testing.worker import TestWorkController
-    from celery.worker.loops import _quick_drain
-
-    class PromptWorker(TestWorkController):
-        def on_consumer_ready(self, consumer) -> None:
-            consumer.timer.call_repeatedly(0.1, _quick_drain, (consumer.connection, 0))
-            super().on_consumer_ready(consumer)
-
-    return PromptWorker
-
-
-@contextlib.contextmanager
-def _worker(queues: list[str]) -> Iterator[None]:
-    """A real Celery worker (in a thread of this process) consuming ``queues``."""
-    from celery.contrib.testing.worker import start_worker
-
-    from config import celery_app
-
-    # A task the check makes fail on purpose would log its traceback under the check cell.
-    quiet = [logging.getLogger(name) for name in ("celery.app.trace", "celery.worker")]
-    levels = [logger.level for logger in quiet]
-    for logger in quiet:
-        logger.setLevel(logging.CRITICAL)
-    try:
-        with start_worker(celery_app, pool="solo", perform_ping_check=False, queues=queues,
-                          loglevel="WARNING", logfile=os.devnull, shutdown_timeout=20,
-                          WorkController=_prompt_worker_class()):
-            yield
-    finally:
-        for logger, level in zip(quiet, levels, strict=True):
-            logger.setLevel(level)
-
-
-def _wait(condition: Callable[[], object], timeout: float = 10) -> bool:
-    deadline = time.monotonic() + timeout
-    while not condition():
-        if time.monotonic() > deadline:
-            return False
-        time.sleep(0.05)
-    return True
 
 
 def _guest_and_booking(tag: str):
@@ -92,17 +38,6 @@ def _guest_and_booking(tag: str):
     return guest, booking
 
 
-def _mail_to(address: str) -> int:
-    from nexus.mail import mailbox
-
-    return len(mailbox().to(address))
-
-
-def _as_function(thing):
-    """The plain function, whether the learner decorated it with @shared_task or not."""
-    return getattr(thing, "_orig_run", None) or getattr(thing, "run", None) or thing
-
-
 # --- 06.1 -----------------------------------------------------------------------------------------
 @exercise("06.1", "confirm_booking: a task that fetches by id and calls a service")
 def check_confirm_booking(confirm_booking) -> None:
@@ -111,12 +46,12 @@ def check_confirm_booking(confirm_booking) -> None:
     from bookings.models import Booking
     from config import celery_app
 
-    function = _as_function(confirm_booking)
+    function = as_function(confirm_booking)
     queue = f"check-06-1-{uuid.uuid4().hex[:8]}"
     task = celery_app.task(name=f"exercises.{queue}", acks_late=True)(function)
     guest, booking = _guest_and_booking("confirm")
     try:
-        with _worker([queue]):
+        with worker([queue]):
             first = task.apply_async((booking.pk,), queue=queue)
             try:
                 first.get(timeout=15, propagate=False)
@@ -133,17 +68,17 @@ def check_confirm_booking(confirm_booking) -> None:
                            hint="the message carries only the id (a number): fetch the booking "
                                 "with Booking.objects.get(pk=booking_id) before using it.",
                            look=LOOK)
-            if not _wait(lambda: _mail_to(guest.email) == 1, 5):
+            if not wait(lambda: mail_to(guest.email) == 1, 5):
                 raise Fail(expected="one confirmation email to the guest",
-                           got=f"{_mail_to(guest.email)} emails",
+                           got=f"{mail_to(guest.email)} emails",
                            hint="call booking_confirmation_send(booking=...) — the service "
                                 "sends the email.", look=LOOK)
             again = [task.apply_async((booking.pk,), queue=queue) for _ in range(2)]
             for result in again:
                 result.get(timeout=15, propagate=False)
-            if _mail_to(guest.email) != 1:
+            if mail_to(guest.email) != 1:
                 raise Fail(expected="still one email after the message is delivered twice more",
-                           got=f"{_mail_to(guest.email)} emails",
+                           got=f"{mail_to(guest.email)} emails",
                            hint="a redelivered message must not send again: call the service "
                                 "booking_confirmation_send, which records the send, instead of "
                                 "sending the email yourself.", look=LOOK)
@@ -212,10 +147,10 @@ def check_confirm_after_commit(confirm_after_commit) -> None:
                        hint="queue send_booking_confirmation once, with booking.pk (an id, "
                             "not the booking).", look=look)
         # 3. A real worker runs it: the guest gets the email.
-        with _worker([settings.CELERY_TASK_DEFAULT_QUEUE]):
-            if not _wait(lambda: _mail_to(guest.email) == 1, 15):
+        with worker([settings.CELERY_TASK_DEFAULT_QUEUE]):
+            if not wait(lambda: mail_to(guest.email) == 1, 15):
                 raise Fail(expected="the queued task sends the guest one email",
-                           got=f"{_mail_to(guest.email)} emails",
+                           got=f"{mail_to(guest.email)} emails",
                            hint="queue the project's send_booking_confirmation task.", look=look)
     finally:
         after_task_publish.disconnect(record)

@@ -12,7 +12,8 @@ mode), and whatever a check writes happens inside a transaction it rolls back.
 from collections.abc import Callable
 from typing import Any
 
-from nexus.exercises.registry import Fail, exercise, in_rollback, lesson
+from nexus.exercises.checks.support import in_rollback, new_user
+from nexus.exercises.registry import Fail, exercise, lesson
 from nexus.queries import count_queries
 
 LESSON = lesson("08", "GraphQL with strawberry-graphql-django")
@@ -58,13 +59,6 @@ def _execute(schema, document: str, user, variables: dict | None = None) -> dict
         errors.append(((shown.extensions or {}).get("code", "GRAPHQL"), shown.message,
                        (shown.extensions or {}).get("fields")))
     return {"data": result.data, "errors": errors}
-
-
-def _user(username: str, role: str):
-    from accounts.models import User
-
-    return User.objects.create(username=username, email=f"{username}@checks.example",
-                               role=role, password="!")
 
 
 # --- 08.1 -----------------------------------------------------------------------------------------
@@ -192,7 +186,7 @@ def check_my_bookings(my_bookings) -> None:
                    got=f"data {anonymous['data']}" if not anonymous["errors"]
                    else f"{anonymous['errors'][0][:2]}",
                    hint="an empty list tells an anonymous client 'you have no bookings', which "
-                        "is not true: call require_user(info) (config/graphql_errors.py) first.",
+                        "is not true: call requirenew_user(info) (config/graphql_errors.py) first.",
                    look=look)
     unknown = seen["a guest", "paid"]
     if not unknown["errors"] or unknown["errors"][0][0] != "BAD_USER_INPUT" \
@@ -267,10 +261,10 @@ def check_deactivate_listing(deactivate_listing) -> None:
     schema = _deactivate_schema(deactivate_listing)
 
     def run() -> dict:
-        host = _user("check08-host", Role.HOST)
-        other_host = _user("check08-other-host", Role.HOST)
-        admin = _user("check08-admin", Role.ADMIN)
-        guest = _user("check08-guest", Role.GUEST)
+        host = new_user("check08-host", Role.HOST)
+        other_host = new_user("check08-other-host", Role.HOST)
+        admin = new_user("check08-admin", Role.ADMIN)
+        guest = new_user("check08-guest", Role.GUEST)
         made = {}
         for name, owner, active in (("active", host, True), ("inactive", host, False),
                                     ("for_admin", host, True), ("for_self", host, True)):
@@ -298,7 +292,7 @@ def check_deactivate_listing(deactivate_listing) -> None:
 
     seen = _in_rollback_thread(run)
     expected = {
-        "anonymous": ("UNAUTHENTICATED", "anyone must log in first: require_user(info) before "
+        "anonymous": ("UNAUTHENTICATED", "anyone must log in first: requirenew_user(info) before "
                       "anything else (REST: 401)."),
         "a guest": ("FORBIDDEN", "only hosts (and admins) manage listings: a guest is refused by "
                     "role — PermissionDenied (REST: 403), before any lookup."),

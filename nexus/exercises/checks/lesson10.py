@@ -11,14 +11,10 @@ from __future__ import annotations
 from datetime import date, timedelta
 from decimal import Decimal
 
-from nexus.exercises.registry import Fail, exercise, in_rollback, lesson
+from nexus.exercises.checks.support import describe, in_rollback
+from nexus.exercises.registry import Fail, exercise, lesson
 
 LESSON = lesson("10", "Testing and CI/CD")
-
-
-def _describe(exc: BaseException) -> str:
-    text = f"{type(exc).__name__}: {exc}".strip().rstrip(":")
-    return text if len(text) <= 200 else text[:197] + "..."
 
 
 # --- 10.1 -----------------------------------------------------------------------------------------
@@ -114,7 +110,7 @@ def check_test_catches_bugs(test) -> None:
             hint = "your test fails on the correct booking_create with an exception of its own: " \
                    "read it, and call create(...) with keyword arguments like the service."
         raise Fail(expected="your test passes on the real booking_create",
-                   got=f"it failed: {_describe(failure)}", hint=hint, look=look)
+                   got=f"it failed: {describe(failure)}", hint=hint, look=look)
     for mutant, hint in MUTANTS:
         if _run_test(test, mutant) is None:
             raise Fail(expected=f"your test fails on {mutant.__doc__.strip()}",

@@ -49,7 +49,7 @@ def check_percentile(percentile) -> None:
         given = list(values)
         got, error = _call(percentile, given, pct)
         want = _nearest_rank(values, pct)
-        expected = f"percentile({_short(values)}, {pct}) == {want:g}"
+        expected = f"percentile({_values(values)}, {pct}) == {want:g}"
         ordered = sorted(values)
         n = len(values)
         if error is not None:
@@ -89,7 +89,7 @@ def check_percentile(percentile) -> None:
         raise Fail(expected=expected, got=repr(got), hint=hint, look=look)
 
 
-def _short(values: list[float]) -> str:
+def _values(values: list[float]) -> str:
     text = "[" + ", ".join(f"{v:g}" for v in values[:6]) + (", …]" if len(values) > 6 else "]")
     return text if len(values) <= 6 else f"{text} ({len(values)} values)"
 

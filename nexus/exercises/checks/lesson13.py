@@ -8,39 +8,23 @@ it made. Mail goes over SMTP to the course's sink and is read back from it.
 
 from __future__ import annotations
 
-import contextlib
 import uuid
-from collections.abc import Iterator
 from decimal import Decimal
 
-from nexus.exercises.checks.lesson06 import _as_function, _mail_to, _wait, _worker
+from nexus.exercises.checks.support import (
+    as_function,
+    mail_to,
+    new_guest,
+    rolled_back,
+    wait,
+    worker,
+)
 from nexus.exercises.registry import Fail, exercise, lesson
 
 LESSON = lesson("13", "Capstone: Project Nexus")
 LOOK_MODEL = 'lesson 13, "2. Services and selectors"'
 LOOK_WHO = 'lesson 13, "Who hears about a price drop?"'
 LOOK_TASK = 'lesson 13, "5. The price-drop email, from a real worker"'
-
-
-class _Rollback(Exception):
-    pass
-
-
-@contextlib.contextmanager
-def _rolled_back() -> Iterator[None]:
-    """Run the block in a transaction that is always rolled back."""
-    from django.db import transaction
-
-    with contextlib.suppress(_Rollback), transaction.atomic():
-        yield
-        raise _Rollback
-
-
-def _guest(tag: str):
-    from accounts.models import User
-
-    name = f"check-{tag}-{uuid.uuid4().hex[:8]}"
-    return User.objects.create_user(username=name, email=f"{name}@check.nexus.example")
 
 
 def _listing(price: str, *, active: bool = True):
@@ -62,8 +46,8 @@ def check_save_to_wishlist(save_to_wishlist) -> None:
 
     from wishlists.models import WishlistItem
 
-    with _rolled_back():
-        guest, listing = _guest("save"), _listing("1500.00")
+    with rolled_back():
+        guest, listing = new_guest("save"), _listing("1500.00")
         result = save_to_wishlist(guest, listing)
         if not (isinstance(result, tuple) and len(result) == 2):
             raise Fail(expected="(item, created), like get_or_create returns",
@@ -124,7 +108,7 @@ def check_guests_to_notify(guests_to_notify) -> None:
     from listings.models import Listing
     from wishlists.models import WishlistItem
 
-    with _rolled_back():
+    with rolled_back():
         listing, elsewhere = _listing("1000.00"), _listing("1000.00")
         cases = {  # name: (saved_price, notified_price, should be told)
             "saved-above": ("1200.00", None, True),
@@ -136,9 +120,9 @@ def check_guests_to_notify(guests_to_notify) -> None:
         items = {}
         for name, (saved, notified, _) in cases.items():
             items[name] = WishlistItem.objects.create(
-                user=_guest(name), listing=listing, saved_price=Decimal(saved),
+                user=new_guest(name), listing=listing, saved_price=Decimal(saved),
                 notified_price=Decimal(notified) if notified else None)
-        WishlistItem.objects.create(user=_guest("other"), listing=elsewhere,
+        WishlistItem.objects.create(user=new_guest("other"), listing=elsewhere,
                                     saved_price=Decimal("5000.00"))
 
         result = guests_to_notify(listing)
@@ -195,10 +179,10 @@ def check_notify_price_drop(notify_price_drop) -> None:
     from listings.models import Listing
     from wishlists.models import WishlistItem
 
-    function = _as_function(notify_price_drop)
+    function = as_function(notify_price_drop)
     queue = f"check-13-3-{uuid.uuid4().hex[:8]}"
     task = celery_app.task(name=f"exercises.{queue}", acks_late=True)(function)
-    guest, listing = _guest("drop"), _listing("1500.00")
+    guest, listing = new_guest("drop"), _listing("1500.00")
     item = WishlistItem.objects.create(user=guest, listing=listing, saved_price=Decimal("1500.00"))
 
     def run(item_id: int):
@@ -230,13 +214,13 @@ def check_notify_price_drop(notify_price_drop) -> None:
         Listing.objects.filter(pk=listing.pk).update(price_per_night=Decimal(price))
 
     def emails() -> int:
-        return _mail_to(guest.email)
+        return mail_to(guest.email)
 
     try:
-        with _worker([queue]):
+        with worker([queue]):
             reprice("1400.00")
             sent = run(item.pk)
-            if not _wait(lambda: emails() == 1, 5) or sent is not True:
+            if not wait(lambda: emails() == 1, 5) or sent is not True:
                 raise Fail(expected="a drop from 1500 to 1400: one email, and True",
                            got=f"{emails()} emails, returned {sent!r}",
                            hint="when the listing's price is below the reference, send "
@@ -257,7 +241,7 @@ def check_notify_price_drop(notify_price_drop) -> None:
                            got=f"{replays}", hint="return False when nothing was sent.",
                            look=LOOK_TASK)
             reprice("1300.00")
-            if run(item.pk) is not True or not _wait(lambda: emails() == 2, 5):
+            if run(item.pk) is not True or not wait(lambda: emails() == 2, 5):
                 raise Fail(expected="a second, deeper drop (1300): a second email",
                            got=f"{emails()} emails",
                            hint="the reference is the last price told, so 1300 < 1400 is news "
