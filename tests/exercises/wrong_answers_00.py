@@ -42,6 +42,20 @@ def version_num():
         return cursor.fetchone()[0]
 
 
+def version_cursor_left_open():
+    from django.db import connection
+
+    cursor = connection.cursor()  # never closed
+    cursor.execute("SHOW server_version")
+    return cursor.fetchone()[0]
+
+
+def version_pg_version():
+    from django.db import connection
+
+    return connection.pg_version  # an int such as 180006
+
+
 # --- 00.2 welcome_round_trip ----------------------------------------------------------------------
 
 
@@ -114,11 +128,36 @@ def per_city_labels():
     return {City(row["city"]).label: row["n"] for row in rows}
 
 
+def per_city_counts_reviews():
+    from django.db.models import Count
+
+    from listings.models import Listing
+
+    rows = Listing.objects.values("city").annotate(n=Count("reviews"))
+    return {row["city"]: row["n"] for row in rows}
+
+
+_REMEMBERED: dict[str, int] = {}
+
+
+def per_city_remembered():
+    from django.db.models import Count
+
+    from listings.models import Listing
+
+    if not _REMEMBERED:  # "the seed never changes"
+        rows = Listing.objects.values("city").annotate(n=Count("id"))
+        _REMEMBERED.update({row["city"]: row["n"] for row in rows})
+    return dict(_REMEMBERED)
+
+
 WRONG_ANSWERS = {
     "00.1": [(version_row, "fetchone() returns a row"),
              (version_of_django, "ask the server, not a Python package"),
              (version_banner, "long banner of version()"),
-             (version_num, "server_version_num")],
+             (version_num, "server_version_num"),
+             (version_cursor_left_open, "open it in a with block"),
+             (version_pg_version, "the version as a number, not text")],
     "00.2": [(mail_snapshot_too_early, "snapshot taken when you call it"),
              (mail_oldest, "oldest first"),
              (mail_never_sent, "send it with Django's send_mail()"),
@@ -127,5 +166,7 @@ WRONG_ANSWERS = {
     "00.3": [(per_city_query_each, "N+1"),
              (per_city_active_only, "no filter (is_active included)"),
              (per_city_rows, "turn those rows into a single dict"),
-             (per_city_labels, "use the stored city value")],
+             (per_city_labels, "use the stored city value"),
+             (per_city_counts_reviews, "joins and multiplies the rows"),
+             (per_city_remembered, "kept from an earlier call")],
 }
