@@ -45,6 +45,29 @@ def env_int_vague(name, default):
         raise ImproperlyConfigured("invalid integer") from None
 
 
+def env_int_isdigit(name, default):
+    from django.core.exceptions import ImproperlyConfigured
+
+    raw = os.environ.get(name)
+    if raw is None:
+        return default
+    if not raw.isdigit():
+        raise ImproperlyConfigured(f"{name} must be an integer")
+    return int(raw)
+
+
+def env_int_via_float(name, default):
+    from django.core.exceptions import ImproperlyConfigured
+
+    raw = os.environ.get(name)
+    if raw is None:
+        return default
+    try:
+        return int(float(raw))  # "also accepts 4.0"
+    except ValueError:
+        raise ImproperlyConfigured(f"{name} must be a number") from None
+
+
 # --- 01.2 remove_leaked_secret --------------------------------------------------------------------
 _GOOD = 'SECRET_KEY = env("DJANGO_SECRET_KEY")'
 
@@ -106,7 +129,9 @@ WRONG_ANSWERS = {
              (env_int_valueerror, "a bare ValueError"),
              (env_int_silent, "garbage must not quietly become a number"),
              (env_int_truthy, "0 is a real value"),
-             (env_int_vague, "say which variable is wrong")],
+             (env_int_vague, "say which variable is wrong"),
+             (env_int_isdigit, "negative numbers are integers too"),
+             (env_int_via_float, "converting through float()")],
     "01.2": [(leak_double_quotes_only, "look at how the key is quoted"),
              (leak_kept_as_default, "a default= is still a leak"),
              (leak_empty_default, "a secret needs no default"),

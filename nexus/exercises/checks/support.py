@@ -186,6 +186,31 @@ def at_once(calls: list[Callable[[], object]], timeout: float = 15) -> list[tupl
     return outcomes
 
 
+def for_all(strategy, test: Callable[[Any], None], *, examples: int = 25) -> None:
+    """Run ``test(value)`` on values drawn by a hypothesis ``strategy``: bounded, deterministic.
+
+    Where the input space is the point (every integer, every list of latencies), a few fixed
+    cases let an answer fitted to them pass. ``derandomize`` makes every run draw the same values,
+    ``database=None`` keeps examples out of a database, and ``quiet`` keeps hypothesis's report
+    out of the check cell: a failing ``test`` raises its own Fail (for the smallest failing value
+    hypothesis found). Hypothesis also caches constants it reads from source under its home
+    directory, by default ``.hypothesis/`` in the working directory (the notebook's folder): unless
+    someone chose one (HYPOTHESIS_STORAGE_DIRECTORY), it goes to ``.nexus/`` instead.
+    """
+    from hypothesis import HealthCheck, Verbosity, given, settings
+    from hypothesis.configuration import set_hypothesis_home_dir
+
+    from nexus.paths import state_dir
+
+    if not os.environ.get("HYPOTHESIS_STORAGE_DIRECTORY"):
+        set_hypothesis_home_dir(state_dir() / "hypothesis")
+
+    run = settings(max_examples=examples, deadline=None, derandomize=True, database=None,
+                   verbosity=Verbosity.quiet, suppress_health_check=list(HealthCheck),
+                   )(given(strategy)(test))
+    run()
+
+
 # --- spies: did the learner's code call what it was asked to? -------------------------------------
 @contextlib.contextmanager
 def spy(owner: object, name: str) -> Iterator[list[tuple[tuple, dict]]]:
