@@ -57,6 +57,26 @@ def family_as_list(city, max_price):
                 .order_by("price_per_night", "id"))
 
 
+def family_whole_birr(city, max_price):
+    from django.db.models import Q
+
+    from listings.models import Listing
+
+    return Listing.objects.filter(Q(bedrooms__gte=3) | Q(max_guests__gte=6), is_active=True,
+                                  city=city, price_per_night__lte=int(max_price)) \
+        .order_by("price_per_night", "id")
+
+
+def family_more_than_three(city, max_price):
+    from django.db.models import Q
+
+    from listings.models import Listing
+
+    return Listing.objects.filter(Q(bedrooms__gt=3) | Q(max_guests__gt=6), is_active=True,
+                                  city=city, price_per_night__lte=max_price) \
+        .order_by("price_per_night", "id")
+
+
 # --- 02.2 rating_by_city --------------------------------------------------------------------------
 
 
@@ -100,6 +120,27 @@ def rating_by_label():
 
     rows = Review.objects.values("listing__city").annotate(rating=Avg("rating"))
     return {City(row["listing__city"]).label: round(row["rating"], 2) for row in rows}
+
+
+def rating_in_python():
+    from collections import defaultdict
+
+    from listings.models import Review
+
+    ratings = defaultdict(list)
+    for city, rating in Review.objects.values_list("listing__city", "rating"):
+        ratings[city].append(rating)
+    return {city: round(sum(values) / len(values), 2) for city, values in ratings.items()}
+
+
+def rating_integer_division():
+    from django.db.models import Count, Sum
+
+    from listings.models import Review
+
+    rows = Review.objects.values("listing__city").annotate(
+        rating=Sum("rating") / Count("id"))
+    return {row["listing__city"]: row["rating"] for row in rows}
 
 
 # --- 02.3 listing_cards ---------------------------------------------------------------------------
@@ -197,11 +238,15 @@ WRONG_ANSWERS = {
              (family_inactive_too, "inactive listings are not offered"),
              (family_below_the_limit, "includes a place at exactly"),
              (family_dearest_first, "cheapest first"),
-             (family_as_list, "return the queryset itself")],
+             (family_as_list, "return the queryset itself"),
+             (family_whole_birr, "the limit has cents"),
+             (family_more_than_three, "'3 or more bedrooms' includes exactly 3")],
     "02.2": [(rating_query_per_city, "a query per city"),
              (rating_not_rounded, "round it to 2 decimals"),
              (rating_average_of_listings, "every review must count once"),
-             (rating_by_label, "use the stored city value")],
+             (rating_by_label, "use the stored city value"),
+             (rating_in_python, "fetching every review to average in Python"),
+             (rating_integer_division, "dividing two integers in SQL")],
     "02.3": [(cards_naive, "the queries grow with n"),
              (cards_select_related_only, "a JOIN cannot bring a to-many relation"),
              (cards_prefetch_only, "follow the to-one relation"),
