@@ -9,7 +9,8 @@ from __future__ import annotations
 
 
 # --- 03.1 BookingRequestSerializer · 03.2 ListingPriceFilter · 03.3 api_exception_handler ---------
-def _booking_request(name, *, guests_floor=1, same_day_ok=False, non_field=False, returns=True):
+def _booking_request(name, *, guests_floor=1, same_day_ok=False, non_field=False, returns=True,
+                     returns_guests=True, field="check_out"):
     from rest_framework import serializers
 
     class WrongBookingRequest(serializers.Serializer):
@@ -20,14 +21,14 @@ def _booking_request(name, *, guests_floor=1, same_day_ok=False, non_field=False
         def validate_guests(self, value):
             if value < guests_floor:
                 raise serializers.ValidationError("A booking needs at least one guest.")
-            return value
+            return value if returns_guests else None
 
         def validate(self, attrs):
             backwards = attrs["check_out"] < attrs["check_in"] if same_day_ok \
                 else attrs["check_out"] <= attrs["check_in"]
             if backwards:
                 message = "Check-out must be after check-in."
-                raise serializers.ValidationError(message if non_field else {"check_out": message})
+                raise serializers.ValidationError(message if non_field else {field: message})
             return attrs if returns else None
 
     WrongBookingRequest.__name__ = name
@@ -38,6 +39,8 @@ request_zero_guests_ok = _booking_request("request_zero_guests_ok", guests_floor
 request_same_day_ok = _booking_request("request_same_day_ok", same_day_ok=True)
 request_non_field_error = _booking_request("request_non_field_error", non_field=True)
 request_forgets_attrs = _booking_request("request_forgets_attrs", returns=False)
+request_forgets_guests = _booking_request("request_forgets_guests", returns_guests=False)
+request_error_on_check_in = _booking_request("request_error_on_check_in", field="check_in")
 
 
 def _price_filter(name, filter_max_price):
@@ -64,6 +67,20 @@ price_below_only = _price_filter("price_below_only",
 price_unfiltered = _price_filter("price_unfiltered", lambda self, qs, name, value: qs)
 price_at_least = _price_filter("price_at_least",
                                lambda self, qs, name, value: qs.filter(price_per_night__gte=value))
+price_whole_birr = _price_filter(
+    "price_whole_birr", lambda self, qs, name, value: qs.filter(price_per_night__lte=int(value)))
+price_cheapest_first = _price_filter(
+    "price_cheapest_first",
+    lambda self, qs, name, value: qs.filter(price_per_night__lte=value).order_by("price_per_night"))
+
+
+def _from_all_listings(self, queryset, name, value):
+    from listings.models import Listing
+
+    return Listing.objects.filter(price_per_night__lte=value)
+
+
+price_from_all_listings = _price_filter("price_from_all_listings", _from_all_listings)
 
 
 def handler_validation_first(exc, context):
@@ -134,10 +151,15 @@ WRONG_ANSWERS = {
     "03.1": [(request_zero_guests_ok, "refuses 0 as well"),
              (request_same_day_ok, "a stay of zero nights"),
              (request_non_field_error, "under non_field_errors"),
-             (request_forgets_attrs, "must return the attrs")],
+             (request_forgets_attrs, "must return the attrs"),
+             (request_forgets_guests, "guests came back as None"),
+             (request_error_on_check_in, "but under check_in")],
     "03.2": [(price_below_only, "includes a listing priced exactly"),
              (price_unfiltered, "return the queryset filtered"),
-             (price_at_least, "check the field your filter reads and its lookup")],
+             (price_at_least, "check the field your filter reads and its lookup"),
+             (price_whole_birr, "max_price can have cents"),
+             (price_cheapest_first, "a filter only filters"),
+             (price_from_all_listings, "start from the queryset you were given")],
     "03.3": [(handler_validation_first, "Test for the more specific class first"),
              (handler_conflict_only, "Django's ValidationError (raised by the service) is not"),
              (handler_without_code, "machine-readable code"),
