@@ -4,6 +4,20 @@ Every check plugs the learner's code into real Django REST framework machinery (
 ``request.user``) over the notebook's real PostgreSQL, and compares what happens with the rule the
 task states. Users and bookings a check needs are created inside a transaction it rolls back, so a
 check can be run again and again.
+
+The mistakes each check argues against (each has a case, and a wrong answer in
+tests/exercises/wrong_answers_04.py):
+
+04.1 IsGuestOrReadOnly — reads refused; GET allowed but not HEAD; the listing's host taken for
+     the owner; usernames compared; admins refused; is_staff taken for the admin role; the rule in
+     has_permission, before the object is known.
+04.2 bookings_visible_to — everything for everyone; a host's listings' bookings missing; one rule
+     chosen by role (a host who travels); is_staff for admin; anonymous users crashing the
+     filter; a list instead of a queryset.
+04.3 access_claims — the payload trusted without the signature; exp ignored; token_type ignored;
+     Django's SECRET_KEY instead of the secret given; PyJWT's exceptions let out; signatures
+     compared with == (seen by watching hmac.compare_digest, not by reading the source); "alg":
+     "none" accepted; a truncated signature.
 """
 
 from __future__ import annotations
@@ -12,7 +26,7 @@ import base64
 import json
 from datetime import timedelta
 
-from nexus.exercises.checks.support import in_rollback, new_user
+from nexus.exercises.checks.support import compare_digest_calls, in_rollback, new_user
 from nexus.exercises.registry import Fail, exercise, lesson
 
 LESSON = lesson("04", "Authentication and authorization")
@@ -265,10 +279,10 @@ def check_access_claims(access_claims) -> None:
     look = 'lesson 04, "Inside a JWT" and RFC 7519 (exp); simplejwt\'s tokens.py'
     user = User.objects.filter(role="guest").order_by("username").first()
     secret = settings.SECRET_KEY
-    access = str(AccessToken.fornew_user(user))
-    expired = AccessToken.fornew_user(user)
+    access = str(AccessToken.for_user(user))
+    expired = AccessToken.for_user(user)
     expired.set_exp(lifetime=-timedelta(minutes=1))
-    refresh = str(RefreshToken.fornew_user(user))
+    refresh = str(RefreshToken.for_user(user))
     other_secret = "lesson-04-another-secret-0123456789abcdef"
     header = _b64(json.dumps({"alg": "none", "typ": "JWT"}).encode())
     unsigned = f"{header}.{access.split('.')[1]}."
@@ -279,10 +293,13 @@ def check_access_claims(access_claims) -> None:
         except ValueError as exc:
             return "refused", exc
 
+    compared: list = []
     for token, key, what in ((access, secret, "a valid access token"),
                              (_signed_with(user, other_secret), other_secret,
                               "a valid access token signed with the secret you are given")):
-        outcome, value = call(token, key)
+        with compare_digest_calls(access_claims) as calls:
+            outcome, value = call(token, key)
+        compared += calls
         if outcome == "refused":
             hint = ("the token was signed with the secret passed to you, not with Django's: use "
                     "the `secret` argument." if key != secret else
@@ -309,6 +326,8 @@ def check_access_claims(access_claims) -> None:
          "token_type claim, or a refresh token works as a long-lived access token."),
         (unsigned, 'a token with "alg": "none" and no signature',
          "never let the token choose how it is checked: require HS256 and a valid signature."),
+        (access[:-6], "a token whose signature was cut short",
+         "a part of a signature proves nothing: the whole HMAC must match."),
     )
     for token, what, hint in cases:
         try:
@@ -320,6 +339,12 @@ def check_access_claims(access_claims) -> None:
                        look=look) from None
         if outcome == "accepted":
             raise Fail(expected=f"{what} → ValueError", got="accepted", hint=hint, look=look)
+    if not compared:
+        raise Fail(expected="the signature compared in constant time",
+                   got="hmac.compare_digest was never called",
+                   hint="== stops at the first differing byte, and how long it takes tells an "
+                        "attacker how much of a forged signature is right: compare with the "
+                        "function made for secrets, in hmac.", look=look)
 
 
 def _signed_with(user, secret: str) -> str:
@@ -329,7 +354,7 @@ def _signed_with(user, secret: str) -> str:
 
     from rest_framework_simplejwt.tokens import AccessToken
 
-    claims = AccessToken.fornew_user(user).payload
+    claims = AccessToken.for_user(user).payload
     signing_input = _b64(json.dumps({"alg": "HS256", "typ": "JWT"}).encode()) + "." + \
         _b64(json.dumps(claims).encode())
     signature = hmac.new(secret.encode(), signing_input.encode(), hashlib.sha256).digest()

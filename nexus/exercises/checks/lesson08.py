@@ -186,7 +186,7 @@ def check_my_bookings(my_bookings) -> None:
                    got=f"data {anonymous['data']}" if not anonymous["errors"]
                    else f"{anonymous['errors'][0][:2]}",
                    hint="an empty list tells an anonymous client 'you have no bookings', which "
-                        "is not true: call requirenew_user(info) (config/graphql_errors.py) first.",
+                        "is not true: call require_user(info) (config/graphql_errors.py) first.",
                    look=look)
     unknown = seen["a guest", "paid"]
     if not unknown["errors"] or unknown["errors"][0][0] != "BAD_USER_INPUT" \
@@ -292,7 +292,7 @@ def check_deactivate_listing(deactivate_listing) -> None:
 
     seen = _in_rollback_thread(run)
     expected = {
-        "anonymous": ("UNAUTHENTICATED", "anyone must log in first: requirenew_user(info) before "
+        "anonymous": ("UNAUTHENTICATED", "anyone must log in first: require_user(info) before "
                       "anything else (REST: 401)."),
         "a guest": ("FORBIDDEN", "only hosts (and admins) manage listings: a guest is refused by "
                     "role — PermissionDenied (REST: 403), before any lookup."),
