@@ -181,6 +181,32 @@ def goc_swallows_errors(key, compute, timeout):
     return _locked(key, safe, timeout)
 
 
+def goc_global_lock(key, compute, timeout):
+    from django.core.cache import cache
+
+    value = cache.get(key, MISSING)
+    if value is not MISSING:
+        return value
+    lock = "stampede-lock"  # one lock "for the cache"
+    if cache.add(lock, 1, timeout=10):
+        try:
+            value = cache.get(key, MISSING)
+            if value is MISSING:
+                value = compute()
+                cache.set(key, value, timeout=timeout)
+            return value
+        finally:
+            cache.delete(lock)
+    deadline = time.monotonic() + 10
+    while cache.has_key(lock) and time.monotonic() < deadline:
+        time.sleep(0.01)
+        value = cache.get(key, MISSING)
+        if value is not MISSING:
+            return value
+    value = cache.get(key, MISSING)
+    return compute() if value is MISSING else value
+
+
 #: exercise id → (wrong answer, a phrase of the hint meant for it)
 WRONG_ANSWERS = {
     "05.1": [(summary_key_without_id, "put the listing's id in the key"),
@@ -190,8 +216,8 @@ WRONG_ANSWERS = {
              (summary_minutes_as_seconds, "timeout is in seconds"),
              (summary_recomputes, "read the cache first")],
     "05.2": [(invalidate_immediately, "only once the transaction commits"),
-             (invalidate_wrong_key, "this listing's key survived"),
-             (invalidate_without_id, "this listing's key survived"),
+             (invalidate_wrong_key, "a key of another namespace"),
+             (invalidate_without_id, "the key you deleted has no id"),
              (invalidate_only_created, "nothing was registered with transaction.on_commit"),
              (invalidate_every_summary, "that listing's summary only")],
     "05.3": [(goc_plain, "only the caller that wins cache.add"),
@@ -199,6 +225,7 @@ WRONG_ANSWERS = {
              (goc_lock_kept, "release the lock when the computation ends"),
              (goc_lock_not_released_on_error, "when compute() raised, the lock stayed"),
              (goc_truthy, "tell a miss from a falsy value"),
-             (goc_none_is_a_miss, "tell a miss from a falsy value"),
-             (goc_swallows_errors, "let compute()'s exception propagate")],
+             (goc_none_is_a_miss, "both for a miss and for a cached None"),
+             (goc_swallows_errors, "let compute()'s exception propagate"),
+             (goc_global_lock, "name it after the key")],
 }
