@@ -36,6 +36,41 @@ def confirm_skipping_missing(booking_id):
     return booking_confirmation_send(booking=booking)
 
 
+def confirm_returns_nothing(booking_id):
+    from bookings.models import Booking
+    from bookings.services import booking_confirmation_send
+
+    booking_confirmation_send(booking=Booking.objects.get(pk=booking_id))
+
+
+def confirm_positional_service(booking_id):
+    from bookings.models import Booking
+    from bookings.services import booking_confirmation_send
+
+    return booking_confirmation_send(Booking.objects.get(pk=booking_id))
+
+
+def confirm_lock_outside_transaction(booking_id):
+    from bookings.models import Booking
+    from bookings.services import booking_confirmation_send
+
+    booking = Booking.objects.select_for_update().get(pk=booking_id)  # "lock it first"
+    return booking_confirmation_send(booking=booking)
+
+
+def _retries_everything():
+    from celery import shared_task
+
+    @shared_task(autoretry_for=(Exception,), max_retries=None, default_retry_delay=60)
+    def confirm_retries_everything(booking_id):
+        from bookings.models import Booking
+        from bookings.services import booking_confirmation_send
+
+        return booking_confirmation_send(booking=Booking.objects.get(pk=booking_id))
+
+    return confirm_retries_everything
+
+
 # --- 06.2 confirm_after_commit --------------------------------------------------------------------
 
 
@@ -60,11 +95,42 @@ def queue_the_wrong_task(booking):
     transaction.on_commit(lambda: expire_unpaid_bookings.delay())
 
 
+def queue_the_instance(booking):
+    from django.db import transaction
+
+    from bookings.tasks import send_booking_confirmation
+
+    transaction.on_commit(lambda: send_booking_confirmation.delay(booking))
+
+
+def queue_calls_the_task(booking):
+    from django.db import transaction
+
+    from bookings.tasks import send_booking_confirmation
+
+    transaction.on_commit(lambda: send_booking_confirmation(booking.pk))
+
+
+def queue_delay_now(booking):
+    from django.db import transaction
+
+    from bookings.tasks import send_booking_confirmation
+
+    transaction.on_commit(send_booking_confirmation.delay(booking.pk))
+
+
 WRONG_ANSWERS = {
     "06.1": [(confirm_with_the_instance, "fetch the booking"),
              (confirm_sending_directly, "call the service"),
-             (confirm_skipping_missing, "fail loudly")],
+             (confirm_skipping_missing, "fail loudly"),
+             (confirm_returns_nothing, "return what the service returns"),
+             (confirm_positional_service, "by keyword only"),
+             (confirm_lock_outside_transaction, "select_for_update only works inside"),
+             (_retries_everything(), "won't appear by retrying")],
     "06.2": [(queue_right_away, "before the transaction decided"),
              (queue_with_a_countdown, "a countdown only guesses"),
-             (queue_the_wrong_task, "queue send_booking_confirmation once")],
+             (queue_the_wrong_task, "queue send_booking_confirmation once"),
+             (queue_the_instance, "a Booking object can't travel"),
+             (queue_calls_the_task, "calling the task runs it here"),
+             (queue_delay_now, "handed on_commit its result")],
 }

@@ -318,6 +318,14 @@ def worker(queues: list[str]) -> Iterator[None]:
             logger.setLevel(level)
 
 
+def purge_queue(queue: str) -> None:
+    """Drop what is left in a check's own queue: a retry scheduled for later, an unrun message."""
+    from config import celery_app
+
+    with celery_app.connection_for_write() as connection:
+        connection.default_channel.queue_purge(queue)
+
+
 def as_function(thing: Callable) -> Callable:
     """The plain function, whether the learner decorated it with @shared_task or not."""
     return getattr(thing, "_decorated_fun", None) or getattr(thing, "_orig_run", None) \
