@@ -46,6 +46,11 @@ def pct_mean(values, pct):
     return sum(values) / len(values)
 
 
+def pct_without_repeats(values, pct):
+    ordered = sorted(set(values))  # "one entry per latency"
+    return ordered[max(math.ceil(pct * len(ordered) / 100), 1) - 1]
+
+
 # --- 12.2 cores_needed ----------------------------------------------------------------------------
 
 
@@ -101,6 +106,10 @@ def workers_no_minimum(throughput_rps, latency_ms):
 
 
 #: exercise id → (wrong answer, a phrase of the hint meant for it)
+def workers_plus_one(throughput_rps, latency_ms):
+    return int(throughput_rps * latency_ms / 1000) + 1  # "+ 1 rounds up"
+
+
 WRONG_ANSWERS = {
     "12.1": [(pct_unsorted, "sort the latencies first"),
              (pct_interpolated, "a latency that was actually measured"),
@@ -108,7 +117,8 @@ WRONG_ANSWERS = {
              (pct_index_is_rank, "one rank too high"),
              (pct_float_trap, "floating point"),
              (pct_rounded_rank, "round the rank up"),
-             (pct_mean, "a latency that was actually measured")],
+             (pct_mean, "the mean of all the latencies"),
+             (pct_without_repeats, "repeated latencies count")],
     "12.2": [(cores_no_peak, "the peak factor is missing"),
              (cores_times_headroom, "headroom makes the estimate bigger"),
              (cores_divided_by_headroom, "the share you may use is"),
@@ -119,5 +129,6 @@ WRONG_ANSWERS = {
     "12.3": [(workers_milliseconds, "mind the units"),
              (workers_divided, "Little's law multiplies"),
              (workers_rounded_down, "round up"),
-             (workers_no_minimum, "keep at least 1 worker")],
+             (workers_no_minimum, "keep at least 1 worker"),
+             (workers_plus_one, "adding 1 is not rounding up")],
 }
