@@ -217,6 +217,6 @@ WRONG_ANSWERS = {
              (claims_any_type, "check the token_type claim"),
              (claims_django_secret, "use the `secret` argument"),
              (claims_pyjwt_errors, "raise ValueError for every invalid token"),
-             (claims_with_equals, "stops at the first differing byte"),
+             (claims_with_equals, "stops at the first differing character"),
              (claims_alg_none_allowed, "never let the token choose")],
 }

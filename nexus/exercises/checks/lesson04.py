@@ -26,7 +26,12 @@ import base64
 import json
 from datetime import timedelta
 
-from nexus.exercises.checks.support import compare_digest_calls, in_rollback, new_user
+from nexus.exercises.checks.support import (
+    compare_digest_calls,
+    in_rollback,
+    new_user,
+    require_constant_time,
+)
 from nexus.exercises.registry import Fail, exercise, lesson
 
 LESSON = lesson("04", "Authentication and authorization")
@@ -339,12 +344,7 @@ def check_access_claims(access_claims) -> None:
                        look=look) from None
         if outcome == "accepted":
             raise Fail(expected=f"{what} → ValueError", got="accepted", hint=hint, look=look)
-    if not compared:
-        raise Fail(expected="the signature compared in constant time",
-                   got="hmac.compare_digest was never called",
-                   hint="== stops at the first differing byte, and how long it takes tells an "
-                        "attacker how much of a forged signature is right: compare with the "
-                        "function made for secrets, in hmac.", look=look)
+    require_constant_time(compared, look)
 
 
 def _signed_with(user, secret: str) -> str:

@@ -257,6 +257,18 @@ def compare_digest_calls(function: Callable) -> Iterator[list[tuple]]:
             scope[name] = original
 
 
+def require_constant_time(calls: list[tuple], look: str) -> None:
+    """Fail unless :func:`compare_digest_calls` saw a call: the signature checks of 04 and 07."""
+    from nexus.exercises.registry import Fail
+
+    if not calls:
+        raise Fail(expected="a constant-time comparison (hmac.compare_digest was called)",
+                   got="the signatures were compared another way (==?)",
+                   hint="== stops at the first differing character, and how long it takes tells "
+                        "an attacker how much of a forged signature is right: compare with "
+                        "hmac's constant-time comparison.", look=look)
+
+
 @contextlib.contextmanager
 def open_httpx_clients() -> Iterator[list]:
     """Every ``httpx.AsyncClient`` made in the block; a check then asks which were never closed."""
