@@ -12,6 +12,7 @@ from dataclasses import asdict, dataclass
 from pathlib import Path
 
 from nexus.exercises import progress, registry
+from nexus.exercises.checks.support import describe
 from nexus.exercises.registry import Fail
 
 _TOOLKIT = Path(__file__).resolve().parent.parent
@@ -75,11 +76,6 @@ def _where(exc: BaseException) -> tuple[bool, str]:
         else f"line {frame.lineno}"
 
 
-def _describe(exc: BaseException) -> str:
-    text = f"{type(exc).__name__}: {exc}".rstrip(": ")
-    return text if len(text) <= 300 else text[:297] + "..."
-
-
 def _django_ready() -> bool:
     if "django" not in sys.modules:
         return False
@@ -121,11 +117,11 @@ def run_check(exercise_id: str, thing: object) -> CheckResult:
         mine, line = _where(exc)
         result.status = "error"
         if mine:
-            result.got = f"your code raised {_describe(exc)} ({line})"
+            result.got = f"your code raised {describe(exc, 300)} ({line})"
             result.hint = "read the error and the line it names; fix it, re-run that cell, " \
                           "then this check."
         else:
-            result.got = f"the check itself failed: {_describe(exc)}"
+            result.got = f"the check itself failed: {describe(exc, 300)}"
             result.hint = "this looks like a bug in the course, not in your code: please report " \
                           "it with this message."
     else:

@@ -117,25 +117,3 @@ def lessons() -> list[Lesson]:
     """The lessons that have exercises, in course order."""
     _load()
     return sorted(_LESSONS.values(), key=lambda lesson: lesson.number)
-
-
-class _Rollback(Exception):
-    """Raised to leave a check's transaction without keeping anything it wrote."""
-
-
-def in_rollback(body: Callable[[], object]) -> object:
-    """Run ``body()`` inside a transaction that is always rolled back; return its value.
-
-    Checks create users and bookings to test a learner's code; none of it may stay in the
-    learner's database.
-    """
-    from django.db import transaction
-
-    box: list[object] = []
-    try:
-        with transaction.atomic():
-            box.append(body())
-            raise _Rollback
-    except _Rollback:
-        pass
-    return box[0]

@@ -1,17 +1,20 @@
 """Run every exercise check of one lesson against its solution and its wrong answers.
 
 ``python tests/exercises/probe.py 01`` prints one JSON object: ``{"solutions": {id: result},
-"wrong": {id: [result, ...]}}``. It runs in its own process because ``nexus.start`` sets Django up
-once per process, the way a notebook kernel does (the pytest process has its own Django).
+"wrong": {id: [result, ...]}, "seconds": {id: s}}``, with the wrong answers of
+``wrong_answers_01.py``. It runs in its own process because ``nexus.start`` sets Django up once
+per process, the way a notebook kernel does (the pytest process has its own Django).
 """
 
 from __future__ import annotations
 
 import contextlib
+import importlib
 import io
 import json
 import re
 import sys
+import time
 from pathlib import Path
 
 import nbformat
@@ -44,14 +47,16 @@ def main(lesson: str) -> None:
     sys.path.insert(0, str(Path(__file__).parent))
     with contextlib.redirect_stdout(io.StringIO()):
         nexus.start(f"{lesson}-exercises", quiet=True)
-    from wrong_answers import WRONG_ANSWERS
+    wrong_answers = importlib.import_module(f"wrong_answers_{lesson}").WRONG_ANSWERS
 
-    report: dict[str, dict] = {"solutions": {}, "wrong": {}}
+    report: dict[str, dict] = {"solutions": {}, "wrong": {}, "seconds": {}}
     for exercise_id, solved in solutions(lesson).items():
+        began = time.perf_counter()
         report["solutions"][exercise_id] = run_check(exercise_id, solved).to_dict()
+        report["seconds"][exercise_id] = round(time.perf_counter() - began, 2)
         report["wrong"][exercise_id] = [
             run_check(exercise_id, wrong).to_dict() | {"answer": wrong.__name__}
-            for wrong, _ in WRONG_ANSWERS.get(exercise_id, [])
+            for wrong, _ in wrong_answers.get(exercise_id, [])
         ]
     print(json.dumps(report))
 

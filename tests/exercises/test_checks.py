@@ -1,11 +1,14 @@
 """Proof 4 and the harness: wrong answers fail with the hint meant for them, solutions pass.
 
-The wrong answers live in ``wrong_answers.py``; ``probe.py`` runs them in a fresh process (its own
-``nexus.start``, as a notebook kernel would), together with the functions solved in ``solutions/``.
+The wrong answers of lesson NN live in ``wrong_answers_NN.py`` (one module per lesson that has
+exercises, found through the registry, not by globbing); ``probe.py`` runs them in a fresh process
+(its own ``nexus.start``, as a notebook kernel would), together with the functions solved in
+``solutions/``.
 """
 
 from __future__ import annotations
 
+import importlib
 import json
 import os
 import subprocess
@@ -18,9 +21,24 @@ import pytest
 from nexus.exercises import check, progress, registry
 from nexus.exercises.harness import run_check
 from nexus.paths import REPO_ROOT
-from tests.exercises.wrong_answers import WRONG_ANSWERS
 
 PROBE = Path(__file__).with_name("probe.py")
+#: Every exercise has at least this many wrong answers, each rejected with its own hint.
+MIN_WRONG_ANSWERS = 5
+
+
+def wrong_answers() -> dict[str, list[tuple]]:
+    """``{exercise id: [(wrong answer, hint phrase)]}`` of every lesson's wrong_answers_NN.py."""
+    found: dict[str, list[tuple]] = {}
+    for lesson in registry.lessons():
+        module = importlib.import_module(f"tests.exercises.wrong_answers_{lesson.number}")
+        assert all(key.startswith(f"{lesson.number}.") for key in module.WRONG_ANSWERS), \
+            f"wrong_answers_{lesson.number}.py holds another lesson's answers"
+        found.update(module.WRONG_ANSWERS)
+    return found
+
+
+WRONG_ANSWERS = wrong_answers()
 
 
 @cache
@@ -39,7 +57,16 @@ def probe_file(tmp_path_factory) -> str:
 
 def test_every_exercise_has_wrong_answers():
     assert sorted(WRONG_ANSWERS) == [e.id for e in registry.exercises()]
-    assert all(len(answers) >= 2 for answers in WRONG_ANSWERS.values())
+    few = {key: len(answers) for key, answers in WRONG_ANSWERS.items()
+           if len(answers) < MIN_WRONG_ANSWERS}
+    assert not few, f"fewer than {MIN_WRONG_ANSWERS} wrong answers: {few}"
+
+
+def test_each_wrong_answer_has_a_hint_of_its_own():
+    """Two wrong answers of one exercise rejected with the same phrase don't prove two cases."""
+    for exercise, answers in WRONG_ANSWERS.items():
+        phrases = [phrase for _, phrase in answers]
+        assert len(set(phrases)) == len(phrases), f"{exercise}: a hint phrase is repeated"
 
 
 @pytest.mark.slow

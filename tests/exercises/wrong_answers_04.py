@@ -1,7 +1,8 @@
-"""Plausible wrong answers to lesson 04's exercises, each with the hint its check must give.
+"""Plausible wrong answers to the exercises of lesson 04, each with the hint its check must give.
 
-Merged into ``wrong_answers.WRONG_ANSWERS``; like that module, used by ``probe.py`` in a fresh
-process where ``nexus.start`` has set Django up (so Django imports stay inside the functions).
+``WRONG_ANSWERS`` maps an exercise id to ``[(wrong answer, a phrase of the hint meant for it)]``.
+A check that accepts one of these, or rejects it with another hint, is a defect. ``probe.py`` runs
+them in a fresh process where ``nexus.start`` has set Django up.
 """
 
 from __future__ import annotations
@@ -174,8 +175,30 @@ def claims_pyjwt_errors(token, secret):
     return claims
 
 
+def claims_with_equals(token, secret):
+    header, payload, signature = token.split(".")
+    expected = hmac.new(secret.encode(), f"{header}.{payload}".encode(), hashlib.sha256).digest()
+    # hmac.compare_digest would do too; == is the same thing, shorter
+    if _decode(signature) != expected:
+        raise ValueError("bad signature")
+    claims = json.loads(_decode(payload))
+    if claims["exp"] <= time.time() or claims["token_type"] != "access":
+        raise ValueError("invalid")
+    return claims
+
+
+def claims_alg_none_allowed(token, secret):
+    header = json.loads(_decode(token.split(".")[0]))
+    if header.get("alg") != "none" and not _signature_ok(token, secret):  # "unsigned is fine"
+        raise ValueError("bad signature")
+    claims = json.loads(_decode(token.split(".")[1]))
+    if claims["exp"] <= time.time() or claims["token_type"] != "access":
+        raise ValueError("invalid")
+    return claims
+
+
 #: exercise id → (wrong answer, a phrase of the hint meant for it)
-WRONG_ANSWERS_04 = {
+WRONG_ANSWERS = {
     "04.1": [(PermNoReads, "let SAFE_METHODS through first"),
              (PermGetOnly, "HEAD (and OPTIONS) are reads too"),
              (PermHostIsOwner, "not to the listing's host"),
@@ -193,5 +216,7 @@ WRONG_ANSWERS_04 = {
              (claims_no_expiry, "past its exp claim"),
              (claims_any_type, "check the token_type claim"),
              (claims_django_secret, "use the `secret` argument"),
-             (claims_pyjwt_errors, "raise ValueError for every invalid token")],
+             (claims_pyjwt_errors, "raise ValueError for every invalid token"),
+             (claims_with_equals, "stops at the first differing character"),
+             (claims_alg_none_allowed, "never let the token choose")],
 }

@@ -1,9 +1,8 @@
-"""Plausible wrong answers to lesson 05's exercises, each with the hint its check must give.
+"""Plausible wrong answers to the exercises of lesson 05, each with the hint its check must give.
 
-Merged into ``wrong_answers.WRONG_ANSWERS``; like that module, used by ``probe.py`` in a fresh
-process where ``nexus.start`` has set Django up (so Django imports stay inside the functions).
-Every answer uses ``django.core.cache.cache``, as the learner's notebook does, so each check's
-own key prefix applies to it.
+``WRONG_ANSWERS`` maps an exercise id to ``[(wrong answer, a phrase of the hint meant for it)]``.
+A check that accepts one of these, or rejects it with another hint, is a defect. ``probe.py`` runs
+them in a fresh process where ``nexus.start`` has set Django up.
 """
 
 from __future__ import annotations
@@ -182,8 +181,34 @@ def goc_swallows_errors(key, compute, timeout):
     return _locked(key, safe, timeout)
 
 
+def goc_global_lock(key, compute, timeout):
+    from django.core.cache import cache
+
+    value = cache.get(key, MISSING)
+    if value is not MISSING:
+        return value
+    lock = "stampede-lock"  # one lock "for the cache"
+    if cache.add(lock, 1, timeout=10):
+        try:
+            value = cache.get(key, MISSING)
+            if value is MISSING:
+                value = compute()
+                cache.set(key, value, timeout=timeout)
+            return value
+        finally:
+            cache.delete(lock)
+    deadline = time.monotonic() + 10
+    while cache.has_key(lock) and time.monotonic() < deadline:
+        time.sleep(0.01)
+        value = cache.get(key, MISSING)
+        if value is not MISSING:
+            return value
+    value = cache.get(key, MISSING)
+    return compute() if value is MISSING else value
+
+
 #: exercise id → (wrong answer, a phrase of the hint meant for it)
-WRONG_ANSWERS_05 = {
+WRONG_ANSWERS = {
     "05.1": [(summary_key_without_id, "put the listing's id in the key"),
              (summary_other_namespace, "use the key scheme the task gives"),
              (summary_no_timeout, "the key never expires"),
@@ -191,8 +216,8 @@ WRONG_ANSWERS_05 = {
              (summary_minutes_as_seconds, "timeout is in seconds"),
              (summary_recomputes, "read the cache first")],
     "05.2": [(invalidate_immediately, "only once the transaction commits"),
-             (invalidate_wrong_key, "this listing's key survived"),
-             (invalidate_without_id, "this listing's key survived"),
+             (invalidate_wrong_key, "a key of another namespace"),
+             (invalidate_without_id, "the key you deleted has no id"),
              (invalidate_only_created, "nothing was registered with transaction.on_commit"),
              (invalidate_every_summary, "that listing's summary only")],
     "05.3": [(goc_plain, "only the caller that wins cache.add"),
@@ -200,6 +225,7 @@ WRONG_ANSWERS_05 = {
              (goc_lock_kept, "release the lock when the computation ends"),
              (goc_lock_not_released_on_error, "when compute() raised, the lock stayed"),
              (goc_truthy, "tell a miss from a falsy value"),
-             (goc_none_is_a_miss, "tell a miss from a falsy value"),
-             (goc_swallows_errors, "let compute()'s exception propagate")],
+             (goc_none_is_a_miss, "both for a miss and for a cached None"),
+             (goc_swallows_errors, "let compute()'s exception propagate"),
+             (goc_global_lock, "name it after the key")],
 }

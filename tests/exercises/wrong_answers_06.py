@@ -1,7 +1,8 @@
 """Plausible wrong answers to the exercises of lesson 06, each with the hint its check must give.
 
-Shaped like ``WRONG_ANSWERS`` in ``wrong_answers.py``: ``{exercise id: [(function, phrase)]}``,
-where ``phrase`` must appear in the check's hint. Run by ``probe.py`` after ``nexus.start``.
+``WRONG_ANSWERS`` maps an exercise id to ``[(wrong answer, a phrase of the hint meant for it)]``.
+A check that accepts one of these, or rejects it with another hint, is a defect. ``probe.py`` runs
+them in a fresh process where ``nexus.start`` has set Django up.
 """
 
 from __future__ import annotations
@@ -35,6 +36,41 @@ def confirm_skipping_missing(booking_id):
     return booking_confirmation_send(booking=booking)
 
 
+def confirm_returns_nothing(booking_id):
+    from bookings.models import Booking
+    from bookings.services import booking_confirmation_send
+
+    booking_confirmation_send(booking=Booking.objects.get(pk=booking_id))
+
+
+def confirm_positional_service(booking_id):
+    from bookings.models import Booking
+    from bookings.services import booking_confirmation_send
+
+    return booking_confirmation_send(Booking.objects.get(pk=booking_id))
+
+
+def confirm_lock_outside_transaction(booking_id):
+    from bookings.models import Booking
+    from bookings.services import booking_confirmation_send
+
+    booking = Booking.objects.select_for_update().get(pk=booking_id)  # "lock it first"
+    return booking_confirmation_send(booking=booking)
+
+
+def _retries_everything():
+    from celery import shared_task
+
+    @shared_task(autoretry_for=(Exception,), max_retries=None, default_retry_delay=60)
+    def confirm_retries_everything(booking_id):
+        from bookings.models import Booking
+        from bookings.services import booking_confirmation_send
+
+        return booking_confirmation_send(booking=Booking.objects.get(pk=booking_id))
+
+    return confirm_retries_everything
+
+
 # --- 06.2 confirm_after_commit --------------------------------------------------------------------
 
 
@@ -59,11 +95,42 @@ def queue_the_wrong_task(booking):
     transaction.on_commit(lambda: expire_unpaid_bookings.delay())
 
 
-WRONG_ANSWERS_06 = {
+def queue_the_instance(booking):
+    from django.db import transaction
+
+    from bookings.tasks import send_booking_confirmation
+
+    transaction.on_commit(lambda: send_booking_confirmation.delay(booking))
+
+
+def queue_calls_the_task(booking):
+    from django.db import transaction
+
+    from bookings.tasks import send_booking_confirmation
+
+    transaction.on_commit(lambda: send_booking_confirmation(booking.pk))
+
+
+def queue_delay_now(booking):
+    from django.db import transaction
+
+    from bookings.tasks import send_booking_confirmation
+
+    transaction.on_commit(send_booking_confirmation.delay(booking.pk))
+
+
+WRONG_ANSWERS = {
     "06.1": [(confirm_with_the_instance, "fetch the booking"),
              (confirm_sending_directly, "call the service"),
-             (confirm_skipping_missing, "fail loudly")],
+             (confirm_skipping_missing, "fail loudly"),
+             (confirm_returns_nothing, "return what the service returns"),
+             (confirm_positional_service, "by keyword only"),
+             (confirm_lock_outside_transaction, "select_for_update only works inside"),
+             (_retries_everything(), "won't appear by retrying")],
     "06.2": [(queue_right_away, "before the transaction decided"),
              (queue_with_a_countdown, "a countdown only guesses"),
-             (queue_the_wrong_task, "queue send_booking_confirmation once")],
+             (queue_the_wrong_task, "queue send_booking_confirmation once"),
+             (queue_the_instance, "a Booking object can't travel"),
+             (queue_calls_the_task, "calling the task runs it here"),
+             (queue_delay_now, "handed on_commit its result")],
 }

@@ -1,7 +1,8 @@
 """Plausible wrong answers to the exercises of lesson 07, each with the hint its check must give.
 
-Shaped like ``WRONG_ANSWERS`` in ``wrong_answers.py``: ``{exercise id: [(function, phrase)]}``,
-where ``phrase`` must appear in the check's hint. Run by ``probe.py`` after ``nexus.start``.
+``WRONG_ANSWERS`` maps an exercise id to ``[(wrong answer, a phrase of the hint meant for it)]``.
+A check that accepts one of these, or rejects it with another hint, is a defect. ``probe.py`` runs
+them in a fresh process where ``nexus.start`` has set Django up.
 """
 
 from __future__ import annotations
@@ -46,7 +47,34 @@ def authentic_with_equals(body, headers, secret):
     import hmac
 
     expected = hmac.new(secret.encode(), body, hashlib.sha256).hexdigest()
+    # hmac.compare_digest(expected, signature) is the same thing, in more words
     return expected == headers.get("x-chapa-signature")
+
+
+def authentic_plain_hash(body, headers, secret):
+    import hashlib
+    import hmac
+
+    expected = hashlib.sha256(secret.encode() + body).hexdigest()
+    return hmac.compare_digest(expected, headers.get("x-chapa-signature") or "")
+
+
+def authentic_base64(body, headers, secret):
+    import base64
+    import hashlib
+    import hmac
+
+    digest = hmac.new(secret.encode(), body, hashlib.sha256).digest()
+    expected = base64.b64encode(digest).decode()
+    return hmac.compare_digest(expected, headers.get("x-chapa-signature") or "")
+
+
+def authentic_swapped_key(body, headers, secret):
+    import hashlib
+    import hmac
+
+    expected = hmac.new(body, secret.encode(), hashlib.sha256).hexdigest()
+    return hmac.compare_digest(expected, headers.get("x-chapa-signature") or "")
 
 
 # --- 07.2 may_confirm -----------------------------------------------------------------------------
@@ -78,13 +106,48 @@ def confirm_without_mode(payment, body):
             and data["currency"] == payment.currency)
 
 
-WRONG_ANSWERS_07 = {
+def _verdict(payment, data, *, tx_ref=True, currency=True, amount=lambda paid, ours: paid == ours):
+    from decimal import Decimal
+
+    from django.conf import settings
+
+    return (data.get("status") == "success"
+            and (not tx_ref or data.get("tx_ref") == payment.tx_ref)
+            and amount(Decimal(str(data.get("amount"))), payment.amount)
+            and (not currency or data.get("currency") == payment.currency)
+            and data.get("mode") == settings.CHAPA_MODE)
+
+
+def confirm_on_data_directly(payment, body):
+    return _verdict(payment, body["data"])  # "data is always there"
+
+
+def confirm_without_tx_ref(payment, body):
+    return _verdict(payment, body.get("data") or {}, tx_ref=False)
+
+
+def confirm_without_currency(payment, body):
+    return _verdict(payment, body.get("data") or {}, currency=False)
+
+
+def confirm_at_least_the_amount(payment, body):
+    return _verdict(payment, body.get("data") or {}, amount=lambda paid, ours: paid >= ours)
+
+
+WRONG_ANSWERS = {
     "07.1": [(authentic_after_reserialising, "exact bytes received"),
              (authentic_with_either_header, "same on every webhook"),
              (authentic_by_indexing, "not crash"),
-             (authentic_with_equals, "compare_digest")],
+             (authentic_with_equals, "stops at the first differing character"),
+             (authentic_plain_hash, "a plain hash of secret and body is not an HMAC"),
+             (authentic_base64, "as hex text, not base64"),
+             (authentic_swapped_key, "key and message are swapped")],
     "07.2": [(confirm_on_outer_status, "outer status"),
              (confirm_on_status_only, "1 birr"),
              (confirm_comparing_strings, "compare Decimal"),
-             (confirm_without_mode, "CHAPA_MODE")],
+             (confirm_without_mode, "CHAPA_MODE"),
+             (confirm_on_data_directly, "Chapa answers with data: null"),
+             (confirm_without_tx_ref, "data.tx_ref is the payment's tx_ref"),
+             (confirm_without_currency, "check the currency"),
+             (confirm_at_least_the_amount, "the full amount means exactly the amount")],
 }

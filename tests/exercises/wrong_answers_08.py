@@ -1,8 +1,8 @@
-"""Plausible wrong answers to lesson 08's exercises, each with the hint its check must give.
+"""Plausible wrong answers to the exercises of lesson 08, each with the hint its check must give.
 
-Merged into ``wrong_answers.WRONG_ANSWERS``; used by ``probe.py`` in a fresh process where
-``nexus.start`` has set Django up, so Django and strawberry-django imports stay inside the
-functions.
+``WRONG_ANSWERS`` maps an exercise id to ``[(wrong answer, a phrase of the hint meant for it)]``.
+A check that accepts one of these, or rejects it with another hint, is a defect. ``probe.py`` runs
+them in a fresh process where ``nexus.start`` has set Django up.
 """
 
 # No `from __future__ import annotations`: strawberry must read these classes' annotations.
@@ -84,6 +84,50 @@ def stay_type_missing_resolver():
     return StayType
 
 
+def stay_type_unnamed():
+    import strawberry_django
+    from strawberry import auto
+
+    from bookings.models import Booking
+
+    @strawberry_django.type(Booking)  # GraphQL calls it "StayType"
+    class StayType:
+        id: auto
+        status: str
+
+        @strawberry_django.field(only=["check_in", "check_out"])
+        def nights(self, root: Booking) -> int:
+            return (root.check_out - root.check_in).days
+
+        @strawberry_django.field(select_related=["listing"], only=["listing__title"])
+        def listing_title(self, root: Booking) -> str:
+            return root.listing.title
+
+    return StayType
+
+
+def stay_type_only_check_in():
+    import strawberry_django
+    from strawberry import auto
+
+    from bookings.models import Booking
+
+    @strawberry_django.type(Booking, name="Stay")
+    class StayType:
+        id: auto
+        status: str
+
+        @strawberry_django.field(only=["check_in"])
+        def nights(self, root: Booking) -> int:
+            return (root.check_out - root.check_in).days
+
+        @strawberry_django.field(select_related=["listing"], only=["listing__title"])
+        def listing_title(self, root: Booking) -> str:
+            return root.listing.title
+
+    return StayType
+
+
 # --- 08.2 my_bookings ----------------------------------------------------------------------------
 def bookings_all_of_status(info, status=None):
     """Filters by status, but from every booking in the database."""
@@ -148,6 +192,23 @@ def bookings_guest_only(info, status=None):
     from config.graphql_errors import require_user
 
     bookings = Booking.objects.filter(guest=require_user(info))
+    if status is None:
+        return bookings
+    if status not in BookingStatus.values:
+        raise ValidationError({"status": "Unknown status."})
+    return bookings.filter(status=status)
+
+
+def bookings_no_admin(info, status=None):
+    """The guest-or-host rule written by hand: admins see only their own."""
+    from django.core.exceptions import ValidationError
+    from django.db.models import Q
+
+    from bookings.models import Booking, BookingStatus
+    from config.graphql_errors import require_user
+
+    user = require_user(info)
+    bookings = Booking.objects.filter(Q(guest=user) | Q(listing__host=user))
     if status is None:
         return bookings
     if status not in BookingStatus.values:
@@ -244,20 +305,60 @@ def deactivate_no_admin(info, id):
     return listing_update(listing=listing, data={"is_active": False})
 
 
+def deactivate_with_save(info, id):
+    from django.core.exceptions import PermissionDenied
+
+    from config.graphql_errors import require_user
+
+    user = require_user(info)
+    if not (user.is_host or user.is_admin):
+        raise PermissionDenied("Only hosts can publish or change listings.")
+    listing = _lookup(user, id)
+    if listing.host_id != user.pk and not user.is_admin:
+        raise PermissionDenied("You can change only your own listings.")
+    listing.is_active = False
+    listing.save()
+    return listing
+
+
+def deactivate_int_id(info, id):
+    from django.core.exceptions import PermissionDenied
+
+    from config.graphql_errors import require_user
+    from listings.models import Listing
+    from listings.selectors import listing_list_visible_to
+    from listings.services import listing_update
+
+    user = require_user(info)
+    if not (user.is_host or user.is_admin):
+        raise PermissionDenied("Only hosts can publish or change listings.")
+    listing = listing_list_visible_to(user=user).filter(pk=int(id)).first()
+    if listing is None:
+        raise Listing.DoesNotExist("No Listing matches the given query.")
+    if listing.host_id != user.pk and not user.is_admin:
+        raise PermissionDenied("You can change only your own listings.")
+    return listing_update(listing=listing, data={"is_active": False})
+
+
 #: exercise id → (wrong answer, a phrase of the hint meant for it)
-WRONG_ANSWERS_08 = {
+WRONG_ANSWERS = {
     "08.1": [(stay_type_no_optimizer_hints, "a resolver is opaque to it"),
              (stay_type_counts_checkout_day, "check-out day is the departure"),
              (stay_type_plain_strawberry, "decorated with strawberry_django.type"),
-             (stay_type_missing_resolver, "write nights and listing_title as resolvers")],
+             (stay_type_missing_resolver, "write nights and listing_title as resolvers"),
+             (stay_type_unnamed, "by its GraphQL name"),
+             (stay_type_only_check_in, "nights reads two columns")],
     "08.2": [(bookings_all_of_status, "booking_list_visible_to"),
              (bookings_empty_for_anonymous, "call require_user(info)"),
              (bookings_unknown_status_empty, "BookingStatus.values"),
              (bookings_status_ignored, "the status argument is ignored"),
-             (bookings_guest_only, "a host also sees the bookings at their listings")],
+             (bookings_guest_only, "a host also sees the bookings at their listings"),
+             (bookings_no_admin, "an admin sees every booking")],
     "08.3": [(deactivate_no_role_check, "a guest is refused by role"),
              (deactivate_unfiltered_lookup, "invisible to them"),
              (deactivate_not_found_for_others, "they can see it, so it is 'forbidden'"),
              (deactivate_no_login_check, "anyone must log in first"),
-             (deactivate_no_admin, "admins may change every listing")],
+             (deactivate_no_admin, "admins may change every listing"),
+             (deactivate_with_save, "a write that bypasses the service"),
+             (deactivate_int_id, "an id that isn't a number is a wrong id")],
 }

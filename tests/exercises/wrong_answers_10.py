@@ -1,7 +1,8 @@
-"""Plausible wrong answers to lesson 10's exercises, each with the hint its check must give.
+"""Plausible wrong answers to the exercises of lesson 10, each with the hint its check must give.
 
-Merged into ``wrong_answers.WRONG_ANSWERS``; used by ``probe.py`` in a fresh process where
-``nexus.start`` has set Django up (so Django imports stay inside the functions).
+``WRONG_ANSWERS`` maps an exercise id to ``[(wrong answer, a phrase of the hint meant for it)]``.
+A check that accepts one of these, or rejects it with another hint, is a defect. ``probe.py`` runs
+them in a fresh process where ``nexus.start`` has set Django up.
 """
 
 from __future__ import annotations
@@ -116,7 +117,7 @@ def stay_returns_an_instance():
     return stay_fixed_price().build()
 
 
-WRONG_ANSWERS_10 = {
+WRONG_ANSWERS = {
     "10.1": [(test_only_that_it_saves, "charges one night too many"),
              (test_price_only, "more guests than the listing's max_guests"),
              (test_price_and_guests_only, "lets the database's IntegrityError escape"),

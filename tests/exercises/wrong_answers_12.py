@@ -1,6 +1,8 @@
-"""Plausible wrong answers to lesson 12's exercises, each with the hint its check must give.
+"""Plausible wrong answers to the exercises of lesson 12, each with the hint its check must give.
 
-Merged into ``wrong_answers.WRONG_ANSWERS``; pure functions, no Django needed.
+``WRONG_ANSWERS`` maps an exercise id to ``[(wrong answer, a phrase of the hint meant for it)]``.
+A check that accepts one of these, or rejects it with another hint, is a defect. ``probe.py`` runs
+them in a fresh process where ``nexus.start`` has set Django up.
 """
 
 from __future__ import annotations
@@ -42,6 +44,11 @@ def pct_rounded_rank(values, pct):
 
 def pct_mean(values, pct):
     return sum(values) / len(values)
+
+
+def pct_without_repeats(values, pct):
+    ordered = sorted(set(values))  # "one entry per latency"
+    return ordered[max(math.ceil(pct * len(ordered) / 100), 1) - 1]
 
 
 # --- 12.2 cores_needed ----------------------------------------------------------------------------
@@ -99,14 +106,19 @@ def workers_no_minimum(throughput_rps, latency_ms):
 
 
 #: exercise id → (wrong answer, a phrase of the hint meant for it)
-WRONG_ANSWERS_12 = {
+def workers_plus_one(throughput_rps, latency_ms):
+    return int(throughput_rps * latency_ms / 1000) + 1  # "+ 1 rounds up"
+
+
+WRONG_ANSWERS = {
     "12.1": [(pct_unsorted, "sort the latencies first"),
              (pct_interpolated, "a latency that was actually measured"),
              (pct_sorts_in_place, "sorts the caller's list in place"),
              (pct_index_is_rank, "one rank too high"),
              (pct_float_trap, "floating point"),
              (pct_rounded_rank, "round the rank up"),
-             (pct_mean, "a latency that was actually measured")],
+             (pct_mean, "the mean of all the latencies"),
+             (pct_without_repeats, "repeated latencies count")],
     "12.2": [(cores_no_peak, "the peak factor is missing"),
              (cores_times_headroom, "headroom makes the estimate bigger"),
              (cores_divided_by_headroom, "the share you may use is"),
@@ -117,5 +129,6 @@ WRONG_ANSWERS_12 = {
     "12.3": [(workers_milliseconds, "mind the units"),
              (workers_divided, "Little's law multiplies"),
              (workers_rounded_down, "round up"),
-             (workers_no_minimum, "keep at least 1 worker")],
+             (workers_no_minimum, "keep at least 1 worker"),
+             (workers_plus_one, "adding 1 is not rounding up")],
 }

@@ -1,10 +1,13 @@
 """Plausible wrong answers to the exercises of lesson 13, each with the hint its check must give.
 
-Shaped like ``WRONG_ANSWERS`` in ``wrong_answers.py``: ``{exercise id: [(function, phrase)]}``,
-where ``phrase`` must appear in the check's hint. Run by ``probe.py`` after ``nexus.start``.
+``WRONG_ANSWERS`` maps an exercise id to ``[(wrong answer, a phrase of the hint meant for it)]``.
+A check that accepts one of these, or rejects it with another hint, is a defect. ``probe.py`` runs
+them in a fresh process where ``nexus.start`` has set Django up.
 """
 
 from __future__ import annotations
+
+import contextlib
 
 # --- 13.1 save_to_wishlist ------------------------------------------------------------------------
 
@@ -33,6 +36,39 @@ def save_any_listing(user, listing):
         user=user, listing=listing, defaults={"saved_price": listing.price_per_night})
 
 
+def save_then_check(user, listing):
+    from django.core.exceptions import ValidationError
+
+    from wishlists.models import WishlistItem
+
+    result = WishlistItem.objects.get_or_create(
+        user=user, listing=listing, defaults={"saved_price": listing.price_per_night})
+    if not listing.is_active:
+        raise ValidationError({"listing": "This listing is not available."})
+    return result
+
+
+def save_always_created(user, listing):
+    from django.core.exceptions import ValidationError
+
+    from wishlists.models import WishlistItem
+
+    if not listing.is_active:
+        raise ValidationError({"listing": "This listing is not available."})
+    item, _ = WishlistItem.objects.get_or_create(
+        user=user, listing=listing, defaults={"saved_price": listing.price_per_night})
+    return item, True  # "it is in the wishlist now"
+
+
+def save_value_error(user, listing):
+    from wishlists.models import WishlistItem
+
+    if not listing.is_active:
+        raise ValueError("This listing is not available.")
+    return WishlistItem.objects.get_or_create(
+        user=user, listing=listing, defaults={"saved_price": listing.price_per_night})
+
+
 # --- 13.2 guests_to_notify ------------------------------------------------------------------------
 
 
@@ -54,6 +90,26 @@ def notify_at_the_same_price(listing):
     return (WishlistItem.objects.filter(listing=listing, listing__is_active=True)
             .alias(reference=Coalesce("notified_price", "saved_price"))
             .filter(reference__gte=F("listing__price_per_night")))
+
+
+def notify_on_a_rise(listing):
+    from django.db.models import F
+    from django.db.models.functions import Coalesce
+
+    from wishlists.models import WishlistItem
+
+    return (WishlistItem.objects.filter(listing=listing, listing__is_active=True)
+            .alias(reference=Coalesce("notified_price", "saved_price"))
+            .filter(reference__lt=F("listing__price_per_night")))
+
+
+def notify_ids_from_python(listing):
+    from wishlists.models import WishlistItem
+
+    items = WishlistItem.objects.filter(listing=listing, listing__is_active=True)
+    told = [item.pk for item in items
+            if (item.notified_price or item.saved_price) > listing.price_per_night]
+    return WishlistItem.objects.filter(pk__in=told)  # "it is a queryset"
 
 
 def notify_in_a_python_loop(listing):
@@ -122,15 +178,70 @@ def notify_failing_on_missing(item_id):
     return True
 
 
-WRONG_ANSWERS_13 = {
+def notify_recording_before_sending(item_id):
+    from wishlists.emails import price_drop_message
+    from wishlists.models import WishlistItem
+
+    item = WishlistItem.objects.select_related("listing", "user").filter(pk=item_id).first()
+    if item is None or item.listing.price_per_night >= item.reference_price:
+        return False
+    # "Record first, so a replay can't send twice."
+    WishlistItem.objects.filter(pk=item.pk).update(notified_price=item.listing.price_per_night)
+    price_drop_message(item=item).send()
+    return True
+
+
+def notify_swallowing_send_errors(item_id):
+    from django.db import transaction
+
+    from wishlists.emails import price_drop_message
+    from wishlists.models import WishlistItem
+
+    with transaction.atomic():
+        item = (WishlistItem.objects.select_for_update(of=("self",))
+                .select_related("listing", "user").filter(pk=item_id).first())
+        if item is None or item.listing.price_per_night >= item.reference_price:
+            return False
+        with contextlib.suppress(OSError):  # "mail is best effort"
+            price_drop_message(item=item).send()
+        WishlistItem.objects.filter(pk=item.pk).update(
+            notified_price=item.listing.price_per_night)
+    return True
+
+
+def notify_without_lock(item_id):
+    from django.db import transaction
+
+    from wishlists.emails import price_drop_message
+    from wishlists.models import WishlistItem
+
+    with transaction.atomic():
+        item = WishlistItem.objects.select_related("listing", "user").filter(pk=item_id).first()
+        if item is None or item.listing.price_per_night >= item.reference_price:
+            return False
+        price_drop_message(item=item).send()
+        WishlistItem.objects.filter(pk=item.pk).update(
+            notified_price=item.listing.price_per_night)
+    return True
+
+
+WRONG_ANSWERS = {
     "13.1": [(save_by_inserting, "look it up first"),
              (save_with_update_or_create, "must not touch saved_price"),
-             (save_any_listing, "inactive listing")],
+             (save_any_listing, "inactive listing"),
+             (save_then_check, "saved before the listing was refused"),
+             (save_always_created, "True only when the row was inserted now"),
+             (save_value_error, "the API turns it into a 400")],
     "13.2": [(notify_against_saved_price_only, "already told"),
              (notify_at_the_same_price, "strictly greater"),
              (notify_in_a_python_loop, "return a queryset"),
-             (notify_even_when_inactive, "listing__is_active")],
+             (notify_even_when_inactive, "listing__is_active"),
+             (notify_on_a_rise, "saw the price go up, not down"),
+             (notify_ids_from_python, "queried the database while building its answer")],
     "13.3": [(notify_without_recording, "record what you told the guest"),
              (notify_against_saved_price, "recorded but not used"),
-             (notify_failing_on_missing, "return False instead of failing")],
+             (notify_failing_on_missing, "return False instead of failing"),
+             (notify_recording_before_sending, "recorded though the email failed"),
+             (notify_swallowing_send_errors, "carried on as if it had gone"),
+             (notify_without_lock, "lock the item's row")],
 }

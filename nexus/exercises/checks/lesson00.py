@@ -1,29 +1,42 @@
-"""Lesson 00 — welcome: talk to the real services through Django."""
+"""Lesson 00 — welcome: talk to the real services through Django.
+
+The mistakes each check argues against (each has a case, and a wrong answer in
+tests/exercises/wrong_answers_00.py):
+
+00.1 postgres_version — returns the fetched row, not its value; reports Django's or psycopg's
+     version (no query); the long version() banner; server_version_num; a number
+     (connection.pg_version) instead of text; a cursor opened without ``with`` and never closed.
+00.2 welcome_round_trip — the mailbox snapshot taken before sending; the oldest message; nothing
+     sent; the wrong subject; the subject instead of the message.
+00.3 listings_per_city — a query per city; active listings only; counting joined rows (reviews,
+     bookings) instead of listings; rows instead of one dict; labels instead of stored values;
+     an answer kept between calls (a global, functools.cache) that misses a new listing.
+"""
 
 from __future__ import annotations
 
 import uuid
 
+from nexus.exercises.checks.support import (
+    cursor_is_closed,
+    cursors_opened,
+    in_rollback,
+    queries_during,
+)
 from nexus.exercises.registry import Fail, exercise, lesson
 
 LESSON = lesson("00", "Welcome: the services and the sample project")
-
-
-def _queries_during(call):
-    """Run ``call()``; return its value and the SQL Django sent meanwhile (works with DEBUG off)."""
-    from django.db import connection
-    from django.test.utils import CaptureQueriesContext
-
-    with CaptureQueriesContext(connection) as queries:
-        value = call()
-    return value, [q["sql"] for q in queries.captured_queries]
 
 
 @exercise("00.1", "Ask PostgreSQL its version")
 def check_postgres_version(postgres_version) -> None:
     from django.db import connection
 
-    got, queries = _queries_during(postgres_version)
+    with cursors_opened() as opened:
+        got, queries = queries_during(postgres_version)
+    left_open = [cursor for cursor in opened if not cursor_is_closed(cursor)]
+    for cursor in left_open:
+        cursor.close()
     with connection.cursor() as cursor:
         cursor.execute("SHOW server_version")
         truth = cursor.fetchone()[0]
@@ -33,6 +46,12 @@ def check_postgres_version(postgres_version) -> None:
             expected=f"a str such as {truth.split()[0]!r}", got=f"a {type(got).__name__}: {got!r}",
             hint="fetchone() returns a row: a tuple with one value per column. Return the value, "
                  "not the row.", look=look)
+    if isinstance(got, int):
+        raise Fail(expected="a str, the version PostgreSQL reports",
+                   got=f"an int: {got!r}",
+                   hint="that is the version as a number, not text (the form made for "
+                        "comparing versions): return the version as the server writes it.",
+                   look=look)
     if not isinstance(got, str):
         raise Fail(expected="a str, the version PostgreSQL reports",
                    got=f"a {type(got).__name__}: {got!r}",
@@ -53,6 +72,11 @@ def check_postgres_version(postgres_version) -> None:
                    "the version as people write it."
         raise Fail(expected=f"the server's version number ({truth.split()[0]!r} here)",
                    got=repr(got[:80]), hint=hint, look=look)
+    if left_open:
+        raise Fail(expected="the cursor closed when the function returns",
+                   got=f"{len(left_open)} cursor(s) still open",
+                   hint="a cursor holds resources on the connection until it is closed: open it "
+                        "in a with block, which closes it however the block ends.", look=look)
 
 
 @exercise("00.3", "Count the listings in each city with one query")
@@ -61,11 +85,38 @@ def check_listings_per_city(listings_per_city) -> None:
 
     from listings.models import Listing
 
-    got, queries = _queries_during(listings_per_city)
-    with connection.cursor() as cursor:
-        cursor.execute(f"SELECT city, count(*) FROM {Listing._meta.db_table} GROUP BY city")
-        truth = dict(cursor.fetchall())
+    def truth() -> dict[str, int]:
+        with connection.cursor() as cursor:
+            cursor.execute(f"SELECT city, count(*) FROM {Listing._meta.db_table} GROUP BY city")
+            return dict(cursor.fetchall())
+
+    got, queries = queries_during(listings_per_city)
     look = 'lesson 00, "3. The sample project"; Django docs: Aggregation, values() + annotate()'
+    _judge_per_city(got, queries, truth(), look)
+
+    def after_new_listings() -> tuple[object, list[str], dict[str, int]]:
+        # Data changes: two new listings (one inactive) in the city with the fewest.
+        current = truth()
+        city = min(current, key=lambda c: (current[c], c))
+        model = Listing.objects.filter(city=city).order_by("id").first()
+        for active in (True, False):
+            Listing.objects.create(host_id=model.host_id, title="Check 00.3 stay", city=city,
+                                   address="Check street", price_per_night=model.price_per_night,
+                                   max_guests=2, is_active=active)
+        again, sql = queries_during(listings_per_city)
+        return again, sql, truth()
+
+    again, queries, now = in_rollback(after_new_listings)
+    if not queries and again == got:
+        raise Fail(expected="an answer that follows the data: two listings were added",
+                   got="the same dict as before, and no query",
+                   hint="the answer was kept from an earlier call (a global, functools.cache): "
+                        "count again on every call, the data changes.", look=look)
+    _judge_per_city(again, queries, now, look)
+
+
+def _judge_per_city(got: object, queries: list[str], truth: dict[str, int], look: str) -> None:
+    """Fail unless ``got`` is ``truth``, counted in one query; the hint names the mistake."""
     example = dict(sorted(truth.items())[:2])
     if not isinstance(got, dict):
         hint = "a values().annotate() queryset yields one dict per city; turn those rows into " \
@@ -89,16 +140,18 @@ def check_listings_per_city(listings_per_city) -> None:
         raise Fail(expected=f"one key per city that has listings ({len(truth)} cities)",
                    got=f"{len(got)} keys" + (f"; missing {missing}" if missing else "")
                    + (f"; unexpected {extra}" if extra else ""),
-                   hint="use the stored city value (the slug, e.g. 'addis-ababa') as the key, "
-                        "and count every listing, active or not.", look=look)
+                   hint="use the stored city value (the slug, e.g. 'addis-ababa') as the key.",
+                   look=look)
     wrong = sorted(city for city in truth if got[city] != truth[city])
     if wrong:
         city = wrong[0]
+        fewer = all(isinstance(got[c], int) and got[c] < truth[c] for c in wrong)
         raise Fail(
             expected=f"{city!r}: {truth[city]} (every listing in that city)",
             got=f"{city!r}: {got[city]!r} ({len(wrong)} of {len(truth)} cities differ)",
-            hint="count all rows of each city: no filter (is_active included), and nothing "
-                 "that joins and multiplies rows.", look=look)
+            hint="count all rows of each city: no filter (is_active included)." if fewer else
+                 "more than the city's listings: counting a related table (reviews, bookings) "
+                 "joins and multiplies the rows — count the listings' own ids.", look=look)
 
 
 @exercise("00.2", "Send a welcome email and read it back from the SMTP sink")

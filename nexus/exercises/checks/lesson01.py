@@ -2,6 +2,18 @@
 
 Settings are checked the way they are used: with a real ``os.environ`` (restored afterwards) and by
 importing a learner's settings module in a fresh Python process, as ``manage.py`` would.
+
+The mistakes each check argues against (each has a case, and a wrong answer in
+tests/exercises/wrong_answers_01.py):
+
+01.1 env_int — the str returned as is; KeyError when unset; a bare ValueError; garbage silently
+     turned into the default; 0 treated as unset (truthiness); a message that doesn't name the
+     variable; negative numbers refused (str.isdigit); '4.5' accepted through float(). Every
+     integer (hypothesis) must come back as itself.
+01.2 remove_leaked_secret — one quoting style only; the key kept as a default=; an empty default;
+     every line that mentions SECRET_KEY rewritten; os.environ instead of the module's env.
+01.3 production_settings — a default secret; DEBUG on; not built on base; ALLOWED_HOSTS = ['*'];
+     a module that fails for another reason than the missing secret.
 """
 
 from __future__ import annotations
@@ -16,6 +28,7 @@ from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
 
+from nexus.exercises.checks.support import for_all
 from nexus.exercises.registry import Fail, exercise, lesson
 from nexus.paths import SAMPLE_PROJECT
 
@@ -89,26 +102,51 @@ def check_env_int(env_int) -> None:
         raise Fail(expected=f"env_int({name!r}, 5) with {name}=0 → 0", got=repr(got),
                    hint="0 is a real value: decide on 'is the variable set?', not on "
                         "'is the value truthy?'.", look=look)
-    with _variable(name, "many"):
+    with _variable(name, "-3"):
         try:
             got = env_int(name, 5)
-        except ImproperlyConfigured as exc:
-            if name not in str(exc):
-                raise Fail(expected=f"ImproperlyConfigured whose message names {name}",
-                           got=f"ImproperlyConfigured: {exc}",
-                           hint="the message is all an operator sees at 3 a.m.: say which "
-                                "variable is wrong and what it should be.", look=look) from None
-            return
-        except ValueError as exc:
-            raise Fail(expected=f"ImproperlyConfigured naming {name} for {name}=many",
-                       got=f"ValueError: {exc}",
-                       hint="a bare ValueError from int() does not say which variable is wrong: "
-                            "catch it and raise django.core.exceptions.ImproperlyConfigured "
-                            "with the variable's name.", look=look) from None
-    raise Fail(expected=f"ImproperlyConfigured naming {name} for {name}=many",
-               got=f"it returned {got!r}",
-               hint="garbage must not quietly become a number: a typo in production would go "
-                    "unnoticed. Refuse to start instead.", look=look)
+        except (ImproperlyConfigured, ValueError) as exc:
+            raise Fail(expected=f"env_int({name!r}, 5) with {name}=-3 → -3",
+                       got=f"{type(exc).__name__}: {exc}",
+                       hint="negative numbers are integers too, and '-3'.isdigit() is False: "
+                            "let int() decide what an integer is.", look=look) from None
+
+    def every_integer(number: int) -> None:
+        with _variable(name, str(number)):
+            got = env_int(name, 5)
+        if got != number or not isinstance(got, int):
+            raise Fail(expected=f"env_int({name!r}, 5) with {name}={number} → {number}",
+                       got=repr(got), hint="every integer must come back as itself.", look=look)
+
+    from hypothesis import strategies
+
+    for_all(strategies.integers(-10**18, 10**18), every_integer)
+    for raw in ("many", "4.5"):
+        with _variable(name, raw):
+            try:
+                got = env_int(name, 5)
+            except ImproperlyConfigured as exc:
+                if name not in str(exc):
+                    raise Fail(expected=f"ImproperlyConfigured whose message names {name}",
+                               got=f"ImproperlyConfigured: {exc}",
+                               hint="the message is all an operator sees at 3 a.m.: say which "
+                                    "variable is wrong and what it should be.",
+                               look=look) from None
+                continue
+            except ValueError as exc:
+                raise Fail(expected=f"ImproperlyConfigured naming {name} for {name}={raw}",
+                           got=f"ValueError: {exc}",
+                           hint="a bare ValueError from int() does not say which variable is "
+                                "wrong: catch it and raise django.core.exceptions."
+                                "ImproperlyConfigured with the variable's name.",
+                           look=look) from None
+        hint = "garbage must not quietly become a number: a typo in production would go " \
+               "unnoticed. Refuse to start instead."
+        if raw == "4.5":
+            hint = "'4.5' is not an integer: converting through float() quietly drops the " \
+                   "fraction (and loses digits of big numbers). Refuse it."
+        raise Fail(expected=f"ImproperlyConfigured naming {name} for {name}={raw}",
+                   got=f"it returned {got!r}", hint=hint, look=look)
 
 
 # --- 01.2 -----------------------------------------------------------------------------------------

@@ -3,90 +3,126 @@
 Every check runs the learner's code against the notebook's real PostgreSQL and compares it with
 an answer computed another way (plain Python over the rows, or raw SQL). Checks that write do so
 inside a transaction they roll back, so a check can be run again and again.
+
+The mistakes each check argues against (each has a case, and a wrong answer in
+tests/exercises/wrong_answers_02.py):
+
+02.1 family_stays — both conditions required (AND); inactive listings kept; the price limit
+     exclusive; dearest first; a list instead of the queryset; the limit cut to whole birr
+     (int()); '3 or more' read as more than 3. Boundary listings (exactly 3 bedrooms, exactly 6
+     guests, a price with cents equal to the limit) are added in a rolled-back transaction.
+02.2 rating_by_city — a query per city; not rounded; the average of listings' averages; labels
+     as keys; every review fetched and averaged in Python; an integer division in SQL.
+02.3 listing_cards — no prefetching; the host only; the reviews only; re-ordering prefetched
+     reviews (a query each); ratings out of written order.
+02.4 stay_length_limit — 30 nights refused; 31 allowed; another name; a Python validator instead
+     of a constraint; a rule the stored bookings already break.
 """
 
 from __future__ import annotations
 
-from collections.abc import Callable
 from datetime import timedelta
 from decimal import Decimal
 from statistics import mean
 
+from nexus.exercises.checks.support import Rollback, in_rollback, queries_during
 from nexus.exercises.registry import Fail, exercise, lesson
 
 LESSON = lesson("02", "Database design and the ORM")
 
 
-def _queries_during(call: Callable[[], object]) -> tuple[object, list[str]]:
-    """Run ``call()``; return its value and the SQL Django sent meanwhile (works with DEBUG off)."""
-    from django.db import connection
-    from django.test.utils import CaptureQueriesContext
-
-    with CaptureQueriesContext(connection) as queries:
-        value = call()
-    return value, [q["sql"] for q in queries.captured_queries]
-
-
-class _Rollback(Exception):
-    """Raised to leave a check's transaction without keeping anything it wrote."""
-
-
 # --- 02.1 -----------------------------------------------------------------------------------------
-def _family_truth(city: str, max_price) -> list[int]:
+def _big(x) -> bool:
+    return x.bedrooms >= 3 or x.max_guests >= 6
+
+
+def _family_truth(city: str, max_price, *, big=_big, within=lambda price, limit: price <= limit,
+                  active_only: bool = True) -> list[int]:
+    """The ids a search answers, computed in Python over every row (by default, the right ones).
+
+    ``big``, ``within`` and ``active_only`` can be swapped for a mistake's version, to name it.
+    """
     from listings.models import Listing
 
     rows = [
         listing for listing in Listing.objects.all()
-        if listing.is_active and listing.city == city and listing.price_per_night <= max_price
-        and (listing.bedrooms >= 3 or listing.max_guests >= 6)
+        if (listing.is_active or not active_only) and listing.city == city
+        and within(listing.price_per_night, max_price) and big(listing)
     ]
     return [listing.pk for listing in sorted(rows, key=lambda x: (x.price_per_night, x.pk))]
 
 
 @exercise("02.1", "family_stays: a search with Q objects")
 def check_family_stays(family_stays) -> None:
+    from listings.models import Listing
+
+    look = 'lesson 02, "4. Querysets: asking questions" (Filters, Q)'
+
+    def at_the_boundaries() -> None:
+        # A listing at each edge of the rule: exactly 3 bedrooms, exactly room for 6, both, one
+        # well over; prices with cents at, just under and just over a limit with cents.
+        host = Listing.objects.order_by("id").first().host
+        limit = Decimal("2345.50")
+        for bedrooms, guests, price in ((3, 2, limit), (1, 6, limit - Decimal("0.25")),
+                                        (2, 5, limit - 200), (3, 2, limit + Decimal("0.01")),
+                                        (4, 2, limit - 300), (3, 6, limit - 400)):
+            Listing.objects.create(host=host, title=f"Check 02.1 {bedrooms}/{guests}",
+                                   city="axum", address="Check street", price_per_night=price,
+                                   max_guests=guests, bedrooms=bedrooms)
+        _judge_family(family_stays, "axum", limit, look)
+
+    in_rollback(at_the_boundaries)
+    family = [x for x in Listing.objects.filter(is_active=True, city="addis-ababa") if _big(x)]
+    # A limit equal to a real price, so "at most" is tested at its edge on the seed too.
+    edge = sorted(x.price_per_night for x in family)[len(family) // 2]
+    for city, max_price in (("addis-ababa", edge), ("hawassa", 5000), ("gondar", 2500)):
+        _judge_family(family_stays, city, max_price, look)
+
+
+def _judge_family(family_stays, city: str, max_price, look: str) -> None:
+    """Fail unless ``family_stays(city, max_price)`` is the truth; the hint names the mistake."""
     from django.db.models import QuerySet
 
     from listings.models import Listing
 
-    look = 'lesson 02, "4. Querysets: asking questions" (Filters, Q)'
-    family = [x for x in Listing.objects.filter(is_active=True, city="addis-ababa")
-              if x.bedrooms >= 3 or x.max_guests >= 6]
-    # A limit equal to a real price, so "at most" is tested at its edge.
-    edge = sorted(x.price_per_night for x in family)[len(family) // 2]
-    for city, max_price in (("addis-ababa", edge), ("hawassa", 5000), ("gondar", 2500)):
-        got = family_stays(city, max_price)
-        call = f"family_stays({city!r}, {max_price})"
-        if not isinstance(got, QuerySet) or got.model is not Listing:
-            raise Fail(expected=f"{call} → a QuerySet of Listing",
-                       got=f"a {type(got).__name__}",
-                       hint="return the queryset itself, not a list: a queryset can still be "
-                            "paginated, counted or filtered further by whoever calls you.",
-                       look=look)
-        truth = _family_truth(city, max_price)
-        ids = [listing.pk for listing in got]
-        if ids == truth:
-            continue
-        inactive = Listing.objects.filter(pk__in=set(ids) - set(truth), is_active=False)
-        chosen = Listing.objects.in_bulk(truth)
-        both = {pk for pk, x in chosen.items() if x.bedrooms >= 3 and x.max_guests >= 6}
-        at_limit = {pk for pk, x in chosen.items() if x.price_per_night == max_price}
-        if inactive.exists():
-            hint = "inactive listings are not offered to guests: leave them out."
-        elif set(ids) == both != set(truth):
-            hint = "either condition is enough (3+ bedrooms OR room for 6): keyword arguments " \
-                   "and commas mean AND; combine the two conditions with | between Q objects."
-        elif at_limit and set(ids) == set(truth) - at_limit:
-            hint = "'at most 2,500' includes a place at exactly 2,500: check the lookup you " \
-                   "use on the price."
-        elif set(ids) == set(truth):
-            hint = "the right listings in the wrong order: cheapest first, and listings with " \
-                   "the same price by id, so the order is the same every time."
-        else:
-            hint = "compare your filters with the task: the city, the price limit, active " \
-                   "listings only, and 3+ bedrooms or room for 6 guests."
-        raise Fail(expected=f"{call} → {len(truth)} listings, ids {truth[:6]}…",
-                   got=f"{len(ids)} listings, ids {ids[:6]}…", hint=hint, look=look)
+    got = family_stays(city, max_price)
+    call = f"family_stays({city!r}, {max_price})"
+    if not isinstance(got, QuerySet) or got.model is not Listing:
+        raise Fail(expected=f"{call} → a QuerySet of Listing",
+                   got=f"a {type(got).__name__}",
+                   hint="return the queryset itself, not a list: a queryset can still be "
+                        "paginated, counted or filtered further by whoever calls you.",
+                   look=look)
+    truth = _family_truth(city, max_price)
+    ids = [listing.pk for listing in got]
+    if ids == truth:
+        return
+    mistakes = [
+        (dict(active_only=False),
+         "inactive listings are not offered to guests: leave them out."),
+        (dict(big=lambda x: x.bedrooms >= 3 and x.max_guests >= 6),
+         "either condition is enough (3+ bedrooms OR room for 6): keyword arguments and commas "
+         "mean AND; combine the two conditions with | between Q objects."),
+        (dict(big=lambda x: x.bedrooms > 3 or x.max_guests > 6),
+         "'3 or more bedrooms' includes exactly 3 (and 'room for 6 or more', exactly 6): check "
+         "the lookups on bedrooms and max_guests."),
+        (dict(within=lambda price, limit: price <= int(limit)),
+         f"the limit has cents ({max_price}): turning it into whole birr drops the listings "
+         "priced between the two. Compare with the value as given."),
+        (dict(within=lambda price, limit: price < limit),
+         "'at most 2,500' includes a place at exactly 2,500: check the lookup you use on the "
+         "price."),
+    ]
+    hint = next((hint for changes, hint in mistakes
+                 if set(ids) == set(_family_truth(city, max_price, **changes))), None)
+    if hint is None and set(ids) == set(truth):
+        hint = "the right listings in the wrong order: cheapest first, and listings with the " \
+               "same price by id, so the order is the same every time."
+    if hint is None:
+        hint = "compare your filters with the task: the city, the price limit, active listings " \
+               "only, and 3+ bedrooms or room for 6 guests."
+    raise Fail(expected=f"{call} → {len(truth)} listings, ids {truth[:6]}…",
+               got=f"{len(ids)} listings, ids {ids[:6]}…", hint=hint, look=look)
 
 
 # --- 02.2 -----------------------------------------------------------------------------------------
@@ -95,7 +131,7 @@ def check_rating_by_city(rating_by_city) -> None:
     from django.db import connection
 
     look = 'lesson 02, "Annotations and aggregations"'
-    got, queries = _queries_during(rating_by_city)
+    got, queries = queries_during(rating_by_city)
     with connection.cursor() as cursor:
         cursor.execute("SELECT l.city, avg(r.rating) FROM listings_review r "
                        "JOIN listings_listing l ON l.id = r.listing_id GROUP BY l.city")
@@ -115,6 +151,12 @@ def check_rating_by_city(rating_by_city) -> None:
                    got=f"{len(queries)} queries",
                    hint="a query per city grows with the number of cities: let PostgreSQL "
                         "group the reviews by their listing's city in a single query.", look=look)
+    if queries and "GROUP BY" not in queries[0].upper():
+        raise Fail(expected="the database averages: one query with GROUP BY",
+                   got="one query without GROUP BY",
+                   hint="fetching every review to average in Python moves the whole table to "
+                        "Python for a few numbers: let PostgreSQL group and average (values() "
+                        "then annotate(Avg(...))).", look=look)
     if set(got) != set(truth):
         raise Fail(expected=f"one key per city with reviews ({len(truth)}), e.g. {example}",
                    got=f"keys such as {sorted(got)[:3]}",
@@ -130,6 +172,9 @@ def check_rating_by_city(rating_by_city) -> None:
         if round(float(value), 2) == truth[city]:
             hint = "the right average, not rounded: round it to 2 decimals (in the database " \
                    "or in Python)."
+        elif float(value) == int(truth[city]) and float(value).is_integer():
+            hint = "a whole number: dividing two integers in SQL (a sum by a count) truncates. " \
+                   "Use the database's own average, which keeps the fraction."
         elif round(float(value), 2) == of_averages[city]:
             hint = "that is the average of the listings' averages, which gives a listing with " \
                    "one review the weight of one with fifty: every review must count once."
@@ -161,7 +206,7 @@ def check_listing_cards(listing_cards) -> None:
     look = 'lesson 02, "5. The N+1 problem, measured"'
     counts = {}
     for n in (5, 50):
-        got, queries = _queries_during(lambda n=n: listing_cards(n))
+        got, queries = queries_during(lambda n=n: listing_cards(n))
         truth = _cards_truth(n)
         if not isinstance(got, list) or got != truth:
             shown = got[:1] if isinstance(got, list) else got
@@ -259,8 +304,8 @@ def check_stay_length_limit(stay_length_limit) -> None:
                 except IntegrityError as exc:
                     diag = getattr(exc.__cause__, "diag", None)
                     outcome[nights] = getattr(diag, "constraint_name", None) or "?"
-            raise _Rollback
-    except _Rollback:
+            raise Rollback
+    except Rollback:
         pass
     for nights in (1, 30):
         if outcome[nights] is not None:

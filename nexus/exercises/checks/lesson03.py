@@ -4,40 +4,35 @@ Every check runs the learner's class or function the way DRF would: a serializer
 a FilterSet behind a real view (``APIRequestFactory``) over the notebook's PostgreSQL, an
 exception handler plugged into a view that calls the project's real booking service. Checks that
 write do so inside a transaction they roll back, so a check can be run again and again.
+
+The mistakes each check argues against (each has a case, and a wrong answer in
+tests/exercises/wrong_answers_03.py):
+
+03.1 BookingRequestSerializer — 0 guests allowed; a same-day stay allowed; the date error under
+     non_field_errors, or under check_in; validate() or validate_guests() returning nothing.
+     Party sizes and stay lengths are varied (hypothesis), with dates relative to today.
+03.2 ListingPriceFilter — the limit exclusive; the queryset returned unfiltered; the wrong lookup
+     (at least); the limit cut to whole birr; Listing.objects instead of the queryset given (the
+     view's inactive listings come back); a filter that re-orders.
+03.3 api_exception_handler — the ValidationError branch first (a conflict becomes a 400); Django's
+     ValidationError left to DRF (a 500); no machine-readable code; one string instead of a list
+     per field; no fallback to DRF's handler.
 """
 
 from __future__ import annotations
 
-import json
 from datetime import timedelta
 from decimal import Decimal
 
+from nexus.exercises.checks.support import Rollback, for_all, in_rollback, seeded_user, short
 from nexus.exercises.registry import Fail, exercise, lesson
 
 LESSON = lesson("03", "REST APIs with DRF and OpenAPI")
 
 
-class _Rollback(Exception):
-    """Raised to leave a check's transaction without keeping anything it wrote."""
-
-
-def _short(value: object, limit: int = 200) -> str:
-    text = json.dumps(value, sort_keys=True, default=str) if isinstance(value, dict | list) \
-        else repr(value)
-    return text if len(text) <= limit else text[: limit - 3] + "..."
-
-
-def _user(role: str):
-    from accounts.models import User
-
-    return User.objects.filter(role=role).order_by("username").first()
-
-
 # --- 03.1 -----------------------------------------------------------------------------------------
 @exercise("03.1", "BookingRequestSerializer: validation with field errors")
 def check_booking_request_serializer(serializer_class) -> None:
-    from datetime import date
-
     from rest_framework import serializers
 
     look = 'lesson 03, "1. Serializers: the API\'s types"; DRF docs: Serializers → Validation'
@@ -60,23 +55,31 @@ def check_booking_request_serializer(serializer_class) -> None:
         values = serializer.validated_data if valid else {}
         return valid, dict(values or {}), dict(serializer.errors)
 
-    good = {"check_in": "2030-03-10", "check_out": "2030-03-13", "guests": 2}
+    from django.utils import timezone
+
+    today = timezone.localdate()
+    check_in = today + timedelta(days=30)
+    good = {"check_in": check_in.isoformat(),
+            "check_out": (check_in + timedelta(days=3)).isoformat(), "guests": 2}
     valid, values, errors = run(good)
     if not valid:
-        raise Fail(expected=f"{good} is valid", got=f"errors {_short(errors)}",
+        raise Fail(expected=f"{good} is valid", got=f"errors {short(errors)}",
                    hint="a good request must pass: read the errors above, field by field.",
                    look=look)
-    wanted = {"check_in": date(2030, 3, 10), "check_out": date(2030, 3, 13), "guests": 2}
+    wanted = {"check_in": check_in, "check_out": check_in + timedelta(days=3), "guests": 2}
     if values != wanted:
         if not values:
             hint = "validated_data came back empty: validate() must return the attrs it " \
                    "checked (and validate_guests the value)."
+        elif "guests" in values and values["guests"] is None:
+            hint = "guests came back as None: DRF keeps what validate_guests returns, so it " \
+                   "must return the value once it is fine."
         elif any(isinstance(values.get(k), str) for k in ("check_in", "check_out")):
             hint = "validated_data should hold date objects, not the strings the client sent: " \
                    "choose the serializer field type that parses an ISO date."
         else:
             hint = "validated_data should hold exactly the three fields, as Python values."
-        raise Fail(expected=f"validated_data == {wanted!r}", got=_short(values, 160), hint=hint,
+        raise Fail(expected=f"validated_data == {wanted!r}", got=short(values, 160), hint=hint,
                    look=look)
 
     cases = [
@@ -89,12 +92,13 @@ def check_booking_request_serializer(serializer_class) -> None:
          "guests must be a whole number: choose the field type that rejects 'two'."),
         ("check_in: '2030-13-01'", {**good, "check_in": "2030-13-01"}, "check_in",
          "'2030-13-01' is not a date: choose the field type that parses and checks dates."),
-        ("no check_out", {"check_in": "2030-03-10", "guests": 2}, "check_out",
+        ("no check_out", {"check_in": good["check_in"], "guests": 2}, "check_out",
          "check_out is required: every field the task lists must be present."),
-        ("check_out before check_in", {**good, "check_out": "2030-03-08"}, "check_out",
+        ("check_out before check_in",
+         {**good, "check_out": (check_in - timedelta(days=2)).isoformat()}, "check_out",
          "compare the two dates where the serializer sees both fields at once, and report a "
          "check-out that is not after check-in."),
-        ("check_out == check_in (zero nights)", {**good, "check_out": "2030-03-10"},
+        ("check_out == check_in (zero nights)", {**good, "check_out": good["check_in"]},
          "check_out", "a stay of zero nights is not a stay: check-out on the check-in day "
                       "must be refused too (check_out must be strictly after check_in)."),
     ]
@@ -102,13 +106,48 @@ def check_booking_request_serializer(serializer_class) -> None:
         valid, _, errors = run(data)
         if not valid and field in errors:
             continue
-        if not valid and "non_field_errors" in errors and field == "check_out":
-            hint = "the error is there, but under non_field_errors: attach the message to the " \
-                   "check_out field (raise ValidationError with a dict keyed by the field), so " \
-                   "a client can show it next to that field."
-        got = "valid" if valid else f"errors {_short(errors)}"
-        raise Fail(expected=f"{label}: invalid, with an error under {field!r}", got=got,
-                   hint=hint, look=look)
+        raise _misplaced(label, field, valid, errors, hint, look)
+
+    def any_request(case: tuple[int, int, int]) -> None:
+        guests, offset, nights = case
+        start = today + timedelta(days=offset)
+        data = {"check_in": start.isoformat(),
+                "check_out": (start + timedelta(days=nights)).isoformat(), "guests": guests}
+        valid, _, errors = run(data)
+        # DRF runs validate() only when every field passed: a bad party hides a bad stay.
+        wrong = {"guests"} if guests < 1 else {"check_out"} if nights < 1 else set()
+        if valid == (not wrong) and wrong <= set(errors):
+            return
+        label = f"guests={guests}, a stay of {nights} night(s)"
+        if valid and wrong:
+            raise Fail(expected=f"{label}: invalid ({', '.join(sorted(wrong))})", got="valid",
+                       hint="compare your conditions with the rule at its edges: at least 1 "
+                            "guest, check-out strictly after check-in.", look=look)
+        if not wrong:
+            raise Fail(expected=f"{label}: valid", got=f"errors {short(errors)}",
+                       hint="a request within the rules was refused: refuse only fewer than 1 "
+                            "guest and a check-out not after check-in.", look=look)
+        raise _misplaced(label, sorted(wrong)[0], valid, errors, "report each problem under "
+                         "its own field.", look)
+
+    from hypothesis import strategies
+
+    for_all(strategies.tuples(strategies.integers(-3, 12), strategies.integers(-400, 800),
+                              strategies.integers(-3, 40)), any_request, examples=40)
+
+
+def _misplaced(label: str, field: str, valid: bool, errors: dict, hint: str, look: str) -> Fail:
+    """The Fail for a request that should be refused under ``field``; names a misplaced error."""
+    if not valid and field == "check_out" and "non_field_errors" in errors:
+        hint = "the error is there, but under non_field_errors: attach the message to the " \
+               "check_out field (raise ValidationError with a dict keyed by the field), so " \
+               "a client can show it next to that field."
+    elif not valid and field == "check_out" and "check_in" in errors:
+        hint = "the error is there, but under check_in: the task asks for it under check_out, " \
+               "the field a client shows it next to."
+    got = "valid" if valid else f"errors {short(errors)}"
+    return Fail(expected=f"{label}: invalid, with an error under {field!r}", got=got,
+                hint=hint, look=look)
 
 
 # --- 03.2 -----------------------------------------------------------------------------------------
@@ -150,7 +189,7 @@ def check_listing_price_filter(filterset_class) -> None:
                         "request.", look=look)
     view = _filter_view(filterset_class)
     factory = APIRequestFactory(SERVER_NAME="localhost")
-    user = _user("guest")
+    user = seeded_user("guest")
 
     def get(params: dict):
         request = factory.get("/listings/", params)
@@ -163,44 +202,63 @@ def check_listing_price_filter(filterset_class) -> None:
             return 500, f"{type(exc).__name__}: {str(exc).splitlines()[0]}"[:160]
         return response.status_code, response.data
 
-    active = list(Listing.objects.filter(is_active=True).order_by("id"))
-    prices = sorted({x.price_per_night for x in active})
-    edge = prices[len(prices) // 2]  # a real price, so "at most" is tested at its edge
-    gondar_edge = sorted(x.price_per_night for x in active if x.city == "gondar")[3]
+    def searches() -> None:
+        active = list(Listing.objects.filter(is_active=True).order_by("id"))
+        prices = sorted({x.price_per_night for x in active})
+        edge = prices[len(prices) // 2]  # a real price, so "at most" is tested at its edge
+        gondar_edge = sorted(x.price_per_night for x in active if x.city == "gondar")[3]
+        # A price with cents, and a limit a quarter of a birr above it.
+        cents = Listing.objects.create(host=active[0].host, title="Check 03.2 stay",
+                                       city="gondar", address="Check street", max_guests=2,
+                                       price_per_night=edge + Decimal("0.50"))
+        active = list(Listing.objects.filter(is_active=True).order_by("id"))
 
-    def matching(params: dict, *, inclusive: bool = True) -> list[int]:
-        limit = Decimal(params["max_price"]) if "max_price" in params else None
-        return [x.pk for x in active
-                if params.get("city", x.city) == x.city
-                and (limit is None or x.price_per_night < limit
-                     or (inclusive and x.price_per_night == limit))]
+        def matching(params: dict, *, inclusive: bool = True, whole: bool = False) -> list[int]:
+            limit = Decimal(params["max_price"]) if "max_price" in params else None
+            if limit is not None and whole:
+                limit = Decimal(int(limit))
+            return [x.pk for x in active
+                    if params.get("city", x.city) == x.city
+                    and (limit is None or x.price_per_night < limit
+                         or (inclusive and x.price_per_night == limit))]
 
-    for params in ({"max_price": str(edge)}, {"max_price": str(gondar_edge), "city": "gondar"},
-                   {}):
-        truth = matching(params)
-        status, data = get(params)
-        ids = [row["id"] for row in data] if status == 200 else None
-        if ids == truth:
-            continue
-        if status != 200:
-            hint = "a good search must answer 200: read the error."
-        elif "city" in params and set(truth) < set(ids):
-            hint = "the city parameter is ignored: declare a city filter too."
-        elif ids == matching(params, inclusive=False):
-            hint = "'at most' includes a listing priced exactly at max_price: check the " \
-                   "lookup of your filter."
-        elif not params:
-            hint = "without parameters every active listing must come back."
-        elif ids == [x.pk for x in active]:
-            hint = "every listing came back: filter_max_price must return the queryset " \
-                   "filtered, not the one it was given."
-        else:
-            hint = "max_price must keep the listings whose price_per_night is at most the " \
-                   "value: check the field your filter reads and its lookup."
-        raise Fail(expected=f"GET ?{params} → {len(truth)} listings", got=(
-            f"{status}: {len(ids)} listings" if ids is not None else f"{status}: {data}"),
-            hint=hint, look=look)
+        for params in ({"max_price": str(edge)},
+                       {"max_price": str(gondar_edge), "city": "gondar"},
+                       {"max_price": str(cents.price_per_night + Decimal("0.25"))}, {}):
+            truth = matching(params)
+            status, data = get(params)
+            ids = [row["id"] for row in data] if status == 200 else None
+            if ids == truth:
+                continue
+            if status != 200:
+                hint = "a good search must answer 200: read the error."
+            elif set(ids) - {x.pk for x in active}:
+                hint = "listings the view had left out came back (inactive ones): start from " \
+                       "the queryset you were given, not from Listing.objects."
+            elif "city" in params and set(truth) < set(ids):
+                hint = "the city parameter is ignored: declare a city filter too."
+            elif sorted(ids) == sorted(truth):
+                hint = "the right listings in another order: a filter only filters — the " \
+                       "view (or ?ordering=) decides the order."
+            elif ids == matching(params, inclusive=False):
+                hint = "'at most' includes a listing priced exactly at max_price: check the " \
+                       "lookup of your filter."
+            elif ids == matching(params, whole=True):
+                hint = "max_price can have cents: cutting it to whole birr drops the listings " \
+                       "priced between the two. Compare with the Decimal as given."
+            elif not params:
+                hint = "without parameters every active listing must come back."
+            elif ids == [x.pk for x in active]:
+                hint = "every listing came back: filter_max_price must return the queryset " \
+                       "filtered, not the one it was given."
+            else:
+                hint = "max_price must keep the listings whose price_per_night is at most the " \
+                       "value: check the field your filter reads and its lookup."
+            raise Fail(expected=f"GET ?{params} → {len(truth)} listings", got=(
+                f"{status}: {len(ids)} listings" if ids is not None else f"{status}: {data}"),
+                hint=hint, look=look)
 
+    in_rollback(searches)
     for value, reason in (("cheap", "a number"), ("-5", "zero or more")):
         status, data = get({"max_price": value})
         if status == 400 and isinstance(data, dict) and "max_price" in data:
@@ -214,7 +272,7 @@ def check_listing_price_filter(filterset_class) -> None:
         else:
             hint = "a value that is not a number must be a 400 naming max_price: use a " \
                    "filter type that validates numbers."
-        got = f"{status}" + (f" with {_short(data, 120)}" if status != 200 else
+        got = f"{status}" + (f" with {short(data, 120)}" if status != 200 else
                              f" with {len(data)} listings")
         raise Fail(expected=f"?max_price={value} → 400 with an error under 'max_price' "
                             f"(it must be {reason})", got=got, hint=hint, look=look)
@@ -291,8 +349,8 @@ def check_exception_handler(handler) -> None:
             results["too many"] = post(body(start + timedelta(days=40), guests=99), guest)
             results["anonymous"] = post(body(start + timedelta(days=80)), None)
             results["good"] = post(body(start + timedelta(days=120)), guest)
-            raise _Rollback
-    except _Rollback:
+            raise Rollback
+    except Rollback:
         pass
 
     status, data = results["overlap"]
@@ -306,12 +364,12 @@ def check_exception_handler(handler) -> None:
                    "DRF only knows its own exceptions. Turn a ConflictError into a 409."
         else:
             hint = "an overlapping booking is a conflict with the current state: 409."
-        raise Fail(expected="overlapping nights → 409", got=f"{status} {_short(data, 120)}",
+        raise Fail(expected="overlapping nights → 409", got=f"{status} {short(data, 120)}",
                    hint=hint, look=look)
     if not isinstance(data, dict) or data.get("code") != "booking_overlap" \
             or not data.get("detail"):
         raise Fail(expected='409 {"detail": "The listing is already booked…", '
-                            '"code": "booking_overlap"}', got=f"409 {_short(data, 120)}",
+                            '"code": "booking_overlap"}', got=f"409 {short(data, 120)}",
                    hint="give clients a machine-readable code to branch on: the error's own "
                         ".code, next to its message under detail.", look=look)
 
@@ -328,7 +386,7 @@ def check_exception_handler(handler) -> None:
         else:
             hint = "a request that breaks a business rule is bad input: 400."
         raise Fail(expected=f"the service's ValidationError → 400 {{{field!r}: [...]}}",
-                   got=f"{status} {_short(data, 140)}", hint=hint, look=look)
+                   got=f"{status} {short(data, 140)}", hint=hint, look=look)
 
     for case, expected in (("anonymous", 401), ("good", 201)):
         status, data = results[case]
@@ -337,5 +395,5 @@ def check_exception_handler(handler) -> None:
         hint = "DRF's own exceptions (NotAuthenticated, its ValidationError, 404s) must keep " \
                "working: hand everything you don't map yourself to DRF's exception_handler " \
                "and return what it returns."
-        raise Fail(expected=f"{case} request → {expected}", got=f"{status} {_short(data, 120)}",
+        raise Fail(expected=f"{case} request → {expected}", got=f"{status} {short(data, 120)}",
                    hint=hint, look=look)

@@ -4,6 +4,20 @@ Every check plugs the learner's code into real Django REST framework machinery (
 ``request.user``) over the notebook's real PostgreSQL, and compares what happens with the rule the
 task states. Users and bookings a check needs are created inside a transaction it rolls back, so a
 check can be run again and again.
+
+The mistakes each check argues against (each has a case, and a wrong answer in
+tests/exercises/wrong_answers_04.py):
+
+04.1 IsGuestOrReadOnly — reads refused; GET allowed but not HEAD; the listing's host taken for
+     the owner; usernames compared; admins refused; is_staff taken for the admin role; the rule in
+     has_permission, before the object is known.
+04.2 bookings_visible_to — everything for everyone; a host's listings' bookings missing; one rule
+     chosen by role (a host who travels); is_staff for admin; anonymous users crashing the
+     filter; a list instead of a queryset.
+04.3 access_claims — the payload trusted without the signature; exp ignored; token_type ignored;
+     Django's SECRET_KEY instead of the secret given; PyJWT's exceptions let out; signatures
+     compared with == (seen by watching hmac.compare_digest, not by reading the source); "alg":
+     "none" accepted; a truncated signature.
 """
 
 from __future__ import annotations
@@ -12,16 +26,15 @@ import base64
 import json
 from datetime import timedelta
 
-from nexus.exercises.registry import Fail, exercise, in_rollback, lesson
+from nexus.exercises.checks.support import (
+    compare_digest_calls,
+    in_rollback,
+    new_user,
+    require_constant_time,
+)
+from nexus.exercises.registry import Fail, exercise, lesson
 
 LESSON = lesson("04", "Authentication and authorization")
-
-
-def _user(username: str, role: str, *, is_staff: bool = False):
-    from accounts.models import User
-
-    return User.objects.create(username=username, email=f"{username}@checks.example",
-                               role=role, is_staff=is_staff, password="!")  # "!" = no password
 
 
 # --- 04.1 -----------------------------------------------------------------------------------------
@@ -54,8 +67,8 @@ def _object_permission_table(permission_class) -> dict[tuple[str, str], int]:
         "the listing's host": booking.listing.host,
         "another guest": User.objects.filter(role=Role.GUEST).exclude(pk=booking.guest_id)
         .order_by("username").first(),
-        "a staff admin": _user("check04-staff-admin", Role.ADMIN, is_staff=True),
-        "an admin by role (not staff)": _user("check04-role-admin", Role.ADMIN),
+        "a staff admin": new_user("check04-staff-admin", Role.ADMIN, is_staff=True),
+        "an admin by role (not staff)": new_user("check04-role-admin", Role.ADMIN),
     }
     factory, view = APIRequestFactory(), BookingProbe.as_view()
     table = {}
@@ -201,7 +214,7 @@ def check_bookings_visible_to(bookings_visible_to) -> None:
                                status=BookingStatus.PENDING)
         users = {"a guest": guest, "a host": host, "a host who also travels": traveller,
                  "a staff admin": User.objects.filter(is_staff=True).order_by("id").first(),
-                 "an admin by role (not staff)": _user("check04-list-admin", Role.ADMIN),
+                 "an admin by role (not staff)": new_user("check04-list-admin", Role.ADMIN),
                  "an anonymous visitor": None}
         truth = {who: _visible_truth(user or AnonymousUser()) for who, user in users.items()}
         returned = bookings_visible_to(guest)
@@ -285,10 +298,13 @@ def check_access_claims(access_claims) -> None:
         except ValueError as exc:
             return "refused", exc
 
+    compared: list = []
     for token, key, what in ((access, secret, "a valid access token"),
                              (_signed_with(user, other_secret), other_secret,
                               "a valid access token signed with the secret you are given")):
-        outcome, value = call(token, key)
+        with compare_digest_calls(access_claims) as calls:
+            outcome, value = call(token, key)
+        compared += calls
         if outcome == "refused":
             hint = ("the token was signed with the secret passed to you, not with Django's: use "
                     "the `secret` argument." if key != secret else
@@ -315,6 +331,8 @@ def check_access_claims(access_claims) -> None:
          "token_type claim, or a refresh token works as a long-lived access token."),
         (unsigned, 'a token with "alg": "none" and no signature',
          "never let the token choose how it is checked: require HS256 and a valid signature."),
+        (access[:-6], "a token whose signature was cut short",
+         "a part of a signature proves nothing: the whole HMAC must match."),
     )
     for token, what, hint in cases:
         try:
@@ -326,6 +344,7 @@ def check_access_claims(access_claims) -> None:
                        look=look) from None
         if outcome == "accepted":
             raise Fail(expected=f"{what} → ValueError", got="accepted", hint=hint, look=look)
+    require_constant_time(compared, look)
 
 
 def _signed_with(user, secret: str) -> str:

@@ -7,6 +7,19 @@ prefix of its own (``<the notebook's prefix>:check-05.N-<random>``, through Djan
 ``override_settings``), so a check can be run again and again, never reads an entry of an earlier
 run and never touches the notebook's or the project's entries; every key it made is deleted when
 it ends.
+
+The mistakes each check argues against (each has a case, and a wrong answer in
+tests/exercises/wrong_answers_05.py):
+
+05.1 listing_summary — one key for every listing; another key scheme; no timeout; Django's default
+     timeout; minutes given as seconds; the database asked on every call.
+05.2 invalidate_listing_summary — the key deleted at once (before the commit) or after a rollback;
+     another namespace's key; the namespace without the id; only created listings; every
+     listing's summary deleted.
+05.3 get_or_compute — no lock; losers returning None before the value exists; the lock never
+     released, or not released when compute() raises; a falsy value (or None) taken for a miss;
+     compute()'s error swallowed; one lock for every key (two keys stampeded at once must each
+     be computed once, at the same time).
 """
 
 from __future__ import annotations
@@ -19,6 +32,7 @@ from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 from decimal import Decimal
 
+from nexus.exercises.checks.support import Rollback, queries_during, short
 from nexus.exercises.registry import Fail, exercise, lesson
 
 LESSON = lesson("05", "Caching strategies with Redis")
@@ -110,17 +124,12 @@ def summary_truth(listing_id: int) -> dict:
 
 
 def _queries(function: Callable[[], object]) -> tuple[object, int]:
-    from django.db import connection
-    from django.test.utils import CaptureQueriesContext
-
-    with CaptureQueriesContext(connection) as captured:
-        value = function()
-    return value, len(captured.captured_queries)
+    value, sql = queries_during(function)
+    return value, len(sql)
 
 
 def _short(value: object) -> str:
-    text = repr(value)
-    return text if len(text) <= 160 else text[:157] + "..."
+    return short(value, 160)
 
 
 # --- 05.1 -----------------------------------------------------------------------------------------
@@ -190,10 +199,6 @@ def check_listing_summary(listing_summary) -> None:
 
 
 # --- 05.2 -----------------------------------------------------------------------------------------
-class _Rollback(Exception):
-    """Raised to leave the check's transaction without keeping anything."""
-
-
 def _callbacks() -> list:
     from django.db import transaction
 
@@ -227,8 +232,8 @@ def check_invalidate_listing_summary(handler) -> None:
                     inside["present"] = key in space.names()
                     inside["registered"] = [c for c in _callbacks()[before:]
                                             if c is not bump_generation]
-                    raise _Rollback
-            except _Rollback:
+                    raise Rollback
+            except Rollback:
                 pass
             if not inside["present"]:
                 raise Fail(expected=f"{key!r} still cached inside the transaction, until it "
@@ -246,20 +251,29 @@ def check_invalidate_listing_summary(handler) -> None:
             registered = inside["registered"]
             listing.refresh_from_db()
 
-            # 2. A save in a transaction that commits.
+            # 2. A save in a transaction that commits; near-miss keys show what was deleted.
+            decoys = {"no id": SUMMARY_NAMESPACE, "other namespace": f"listing:{listing.pk}"}
+            cache.set_many({decoy: "decoy" for decoy in decoys.values()}, timeout=600)
             with transaction.atomic():
                 listing.save()
             after = space.names()
             if key in after:
-                raise Fail(
-                    expected=f"{key!r} deleted once the transaction committed",
-                    got="still cached after the commit",
-                    hint=f"a callback ran on commit, but this listing's key survived: delete "
-                         f"the key 05.1 stores, {SUMMARY_NAMESPACE}:<id of the saved listing> "
-                         "(the instance the signal sends), nothing else." if registered else
-                         "nothing was registered with transaction.on_commit when an existing "
-                         "listing was saved: every save changes the summary (created or not), "
-                         "so every save must register the deletion.", look=look)
+                hint = "nothing was registered with transaction.on_commit when an existing " \
+                       "listing was saved: every save changes the summary (created or not), " \
+                       "so every save must register the deletion."
+                if decoys["no id"] not in after:
+                    hint = f"the key you deleted has no id: each listing's summary lives under " \
+                           f"a key of its own, {SUMMARY_NAMESPACE}:<id of the saved instance>."
+                elif decoys["other namespace"] not in after:
+                    hint = f"this listing's key survived: you deleted a key of another " \
+                           f"namespace — the summary is where 05.1 stores it, " \
+                           f"{SUMMARY_NAMESPACE}:<id>."
+                elif registered:
+                    hint = f"a callback ran on commit, but this listing's key survived: delete " \
+                           f"the key 05.1 stores, {SUMMARY_NAMESPACE}:<id of the saved " \
+                           "listing> (the instance the signal sends), nothing else."
+                raise Fail(expected=f"{key!r} deleted once the transaction committed",
+                           got="still cached after the commit", hint=hint, look=look)
             if neighbour_key not in after:
                 raise Fail(expected=f"only {key!r} deleted; {neighbour_key!r} (another "
                                     "listing) kept",
@@ -277,20 +291,21 @@ COMPUTE_SECONDS = 0.3
 JOIN_SECONDS = 15
 
 
-def _stampede(get_or_compute, key: str, value: object) -> tuple[list, list, list, list]:
-    """Release THREADS callers at once; return (computations, results, errors, stuck threads)."""
-    runs: list[int] = []
+def _stampede(get_or_compute, keys: list[str], value: object) -> tuple[list, list, list, list]:
+    """Release THREADS callers at once (spread over ``keys``); return (the key of each
+    computation, results, errors, stuck threads)."""
+    runs: list[str] = []
     results: list[object] = []
     errors: list[BaseException] = []
     barrier = threading.Barrier(THREADS)
 
-    def slow_compute() -> object:
-        runs.append(1)
-        time.sleep(COMPUTE_SECONDS)  # a deliberately slow query
-        return value
-
-    def caller() -> None:
+    def caller(key: str) -> None:
         from django.db import connections
+
+        def slow_compute() -> object:
+            runs.append(key)
+            time.sleep(COMPUTE_SECONDS)  # a deliberately slow query
+            return value
 
         try:
             barrier.wait(timeout=JOIN_SECONDS)
@@ -300,8 +315,8 @@ def _stampede(get_or_compute, key: str, value: object) -> tuple[list, list, list
         finally:
             connections.close_all()
 
-    threads = [threading.Thread(target=caller, daemon=True, name=f"check-05.3-{n}")
-               for n in range(THREADS)]
+    threads = [threading.Thread(target=caller, args=(keys[n % len(keys)],), daemon=True,
+                                name=f"check-05.3-{n}") for n in range(THREADS)]
     for thread in threads:
         thread.start()
     deadline = time.monotonic() + JOIN_SECONDS
@@ -316,7 +331,7 @@ def check_get_or_compute(get_or_compute) -> None:
     value = {"stays": 42, "price": Decimal("1234.50")}
     key = "stampede:city-stats"
     with _own_namespace("05.3") as space:
-        runs, results, errors, stuck = _stampede(get_or_compute, key, value)
+        runs, results, errors, stuck = _stampede(get_or_compute, [key], value)
         if stuck:
             raise Fail(expected=f"all {THREADS} callers done within {JOIN_SECONDS} s "
                                 f"(the computation takes {COMPUTE_SECONDS} s)",
@@ -357,11 +372,24 @@ def check_get_or_compute(get_or_compute) -> None:
                             "finally: block — or the next miss of this key waits for the "
                             "lock's timeout.", look=look)
         calls = len(runs)
-        again = get_or_compute(key, lambda: runs.append(1) or value, 60)
+        again = get_or_compute(key, lambda: runs.append(key) or value, 60)
         if len(runs) != calls or again != value:
             raise Fail(expected="a call with the value cached → the value, no computation",
                        got=f"computed again, returned {_short(again)}",
                        hint="read the cache first and return what is there.", look=look)
+        # Two hot keys expire together: each is computed once, and neither waits for the other.
+        pair = ["stampede:addis-stats", "stampede:gondar-stats"]
+        runs, results, errors, stuck = _stampede(get_or_compute, pair, value)
+        if errors:
+            raise errors[0]
+        per_key = {name: runs.count(name) for name in pair}
+        if stuck or any(count != 1 for count in per_key.values()):
+            raise Fail(expected=f"{THREADS} callers of two keys → each key computed once",
+                       got=f"computations per key {per_key}"
+                       + (f", {len(stuck)} callers still waiting" if stuck else ""),
+                       hint="one key alone worked, two at once did not: the callers of one key "
+                            "waited on the other key's lock. A lock guards one key: name it "
+                            "after the key.", look=look)
         # An empty answer is still an answer worth caching.
         for name, empty in (("nothing-found", []), ("none", None)):
             empty_runs: list[int] = []
@@ -372,8 +400,11 @@ def check_get_or_compute(get_or_compute) -> None:
                 raise Fail(expected=f"compute() returning {empty!r} → computed once, then served "
                                     "from the cache",
                            got=f"computed {len(empty_runs)} times in 2 calls",
-                           hint="an empty list (or 0, or None) is a value too: tell a miss from "
-                                "a falsy value with a sentinel default, cache.get(key, MISSING).",
+                           hint="an empty list (or 0) is a value too: tell a miss from a falsy "
+                                "value with a sentinel default, cache.get(key, MISSING)."
+                           if empty is not None else
+                           "cache.get returns None both for a miss and for a cached None: "
+                           "pass a default of your own (a sentinel) to tell them apart.",
                            look=look)
         # A computation that fails must not leave its lock behind.
         before = space.names()

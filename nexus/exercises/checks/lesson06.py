@@ -5,72 +5,30 @@ embedded worker (``celery.contrib.testing.worker.start_worker``: a worker in a t
 notebook's kernel, solo pool), so that a task defined in the notebook can run. Mail goes over SMTP
 to the course's sink and is read back from it. Bookings are made directly with the ORM, so that
 no task is queued except the learner's.
+
+The mistakes each check argues against (each has a case, and a wrong answer in
+tests/exercises/wrong_answers_06.py):
+
+06.1 confirm_booking — the id used as if it were the booking; the email sent directly (a
+     redelivery sends it again); a missing booking skipped silently; the service's answer not
+     returned; the service called positionally; select_for_update outside a transaction; every
+     error retried (autoretry_for=Exception) so a missing booking retries forever. The task runs
+     with the options of the learner's @shared_task (bind, retries, time limits).
+06.2 confirm_after_commit — queued at once (a rollback can't recall it); a countdown; the wrong
+     task; the booking itself in the message; the task called in-process instead of queued;
+     .delay() called now and its result handed to on_commit.
 """
 
 from __future__ import annotations
 
-import contextlib
-import logging
-import os
-import time
 import uuid
-from collections.abc import Callable, Iterator
 from datetime import timedelta
 
+from nexus.exercises.checks.support import mail_to, purge_queue, task_for_check, wait, worker
 from nexus.exercises.registry import Fail, exercise, lesson
 
 LESSON = lesson("06", "Background tasks: Celery")
 LOOK = 'lesson 06, "1. The Celery app and where tasks live"'
-
-
-def _prompt_worker_class() -> type:
-    """celery's in-thread test worker, made to notice messages and shutdown within 0.1 s.
-
-    Its event loop sleeps until the broker socket is readable, up to 10 s. On RabbitMQ,
-    py-amqp may already have read the next delivery into its buffer (while sending an
-    ack): the socket stays quiet, the message waits out the 10 s, and so does a request to
-    stop. A timer in the loop drains the connection every 0.1 s.
-    """
-    from celery.contrib.testing.worker import TestWorkController
-    from celery.worker.loops import _quick_drain
-
-    class PromptWorker(TestWorkController):
-        def on_consumer_ready(self, consumer) -> None:
-            consumer.timer.call_repeatedly(0.1, _quick_drain, (consumer.connection, 0))
-            super().on_consumer_ready(consumer)
-
-    return PromptWorker
-
-
-@contextlib.contextmanager
-def _worker(queues: list[str]) -> Iterator[None]:
-    """A real Celery worker (in a thread of this process) consuming ``queues``."""
-    from celery.contrib.testing.worker import start_worker
-
-    from config import celery_app
-
-    # A task the check makes fail on purpose would log its traceback under the check cell.
-    quiet = [logging.getLogger(name) for name in ("celery.app.trace", "celery.worker")]
-    levels = [logger.level for logger in quiet]
-    for logger in quiet:
-        logger.setLevel(logging.CRITICAL)
-    try:
-        with start_worker(celery_app, pool="solo", perform_ping_check=False, queues=queues,
-                          loglevel="WARNING", logfile=os.devnull, shutdown_timeout=20,
-                          WorkController=_prompt_worker_class()):
-            yield
-    finally:
-        for logger, level in zip(quiet, levels, strict=True):
-            logger.setLevel(level)
-
-
-def _wait(condition: Callable[[], object], timeout: float = 10) -> bool:
-    deadline = time.monotonic() + timeout
-    while not condition():
-        if time.monotonic() > deadline:
-            return False
-        time.sleep(0.05)
-    return True
 
 
 def _guest_and_booking(tag: str):
@@ -92,31 +50,18 @@ def _guest_and_booking(tag: str):
     return guest, booking
 
 
-def _mail_to(address: str) -> int:
-    from nexus.mail import mailbox
-
-    return len(mailbox().to(address))
-
-
-def _as_function(thing):
-    """The plain function, whether the learner decorated it with @shared_task or not."""
-    return getattr(thing, "_orig_run", None) or getattr(thing, "run", None) or thing
-
-
 # --- 06.1 -----------------------------------------------------------------------------------------
 @exercise("06.1", "confirm_booking: a task that fetches by id and calls a service")
 def check_confirm_booking(confirm_booking) -> None:
     from celery.exceptions import TimeoutError as ResultTimeout
 
     from bookings.models import Booking
-    from config import celery_app
 
-    function = _as_function(confirm_booking)
     queue = f"check-06-1-{uuid.uuid4().hex[:8]}"
-    task = celery_app.task(name=f"exercises.{queue}", acks_late=True)(function)
+    task = task_for_check(confirm_booking, f"exercises.{queue}")
     guest, booking = _guest_and_booking("confirm")
     try:
-        with _worker([queue]):
+        with worker([queue]):
             first = task.apply_async((booking.pk,), queue=queue)
             try:
                 first.get(timeout=15, propagate=False)
@@ -128,27 +73,47 @@ def check_confirm_booking(confirm_booking) -> None:
                 error = first.result
                 if isinstance(error, NotImplementedError):
                     raise NotImplementedError()  # the stub, run by the worker
+                hint = "the message carries only the id (a number): fetch the booking with " \
+                       "it before using it."
+                if isinstance(error, TypeError) and "positional" in str(error):
+                    hint = "the service takes its arguments by keyword only (the * in its " \
+                           "signature): name the argument when you call it."
+                elif type(error).__name__ == "TransactionManagementError":  # rebuilt by name
+                    hint = "select_for_update only works inside a transaction; the service " \
+                           "already locks the booking itself — fetch it plainly and let the " \
+                           "service do the rest."
                 raise Fail(expected="the task runs with the booking's id and sends the email",
                            got=f"the worker raised {type(error).__name__}: {error}"[:200],
-                           hint="the message carries only the id (a number): fetch the booking "
-                                "with Booking.objects.get(pk=booking_id) before using it.",
-                           look=LOOK)
-            if not _wait(lambda: _mail_to(guest.email) == 1, 5):
+                           hint=hint, look=LOOK)
+            if not wait(lambda: mail_to(guest.email) == 1, 5):
                 raise Fail(expected="one confirmation email to the guest",
-                           got=f"{_mail_to(guest.email)} emails",
+                           got=f"{mail_to(guest.email)} emails",
                            hint="call booking_confirmation_send(booking=...) — the service "
                                 "sends the email.", look=LOOK)
             again = [task.apply_async((booking.pk,), queue=queue) for _ in range(2)]
             for result in again:
                 result.get(timeout=15, propagate=False)
-            if _mail_to(guest.email) != 1:
+            answers = [first.result, *(result.result for result in again)]
+            if mail_to(guest.email) != 1:
                 raise Fail(expected="still one email after the message is delivered twice more",
-                           got=f"{_mail_to(guest.email)} emails",
+                           got=f"{mail_to(guest.email)} emails",
                            hint="a redelivered message must not send again: call the service "
                                 "booking_confirmation_send, which records the send, instead of "
                                 "sending the email yourself.", look=LOOK)
+            if answers != [True, False, False]:
+                raise Fail(expected="True when the email was sent now, False for the replays",
+                           got=f"{answers}",
+                           hint="return what the service returns: it knows whether it sent the "
+                                "email now, and the worker's result (and log) shows it.",
+                           look=LOOK)
             missing = task.apply_async((booking.pk + 10_000_000,), queue=queue)
-            missing.get(timeout=15, propagate=False)
+            wait(lambda: missing.state in ("FAILURE", "SUCCESS", "RETRY"), 15)
+            if missing.state == "RETRY":
+                raise Fail(expected="a booking id that doesn't exist makes the task fail",
+                           got="the task is being retried",
+                           hint="a missing booking won't appear by retrying, and retries of "
+                                "every error go on for ever: retry only errors that can pass "
+                                "(a broken connection), not DoesNotExist.", look=LOOK)
             if not missing.failed():
                 raise Fail(expected="a booking id that doesn't exist makes the task fail",
                            got=f"the task succeeded and returned {missing.result!r}",
@@ -156,6 +121,7 @@ def check_confirm_booking(confirm_booking) -> None:
                                 "raises DoesNotExist), so it shows up in the worker's log and "
                                 "monitoring instead of passing silently.", look=LOOK)
     finally:
+        purge_queue(queue)
         Booking.objects.filter(pk=booking.pk).delete()
         guest.delete()
 
@@ -166,6 +132,7 @@ def check_confirm_after_commit(confirm_after_commit) -> None:
     from celery.signals import after_task_publish
     from django.conf import settings
     from django.db import transaction
+    from kombu.exceptions import EncodeError
 
     from bookings.models import Booking
 
@@ -184,7 +151,16 @@ def check_confirm_after_commit(confirm_after_commit) -> None:
         with transaction.atomic():
             guest, booking = _guest_and_booking("rollback")
             created.append(booking.pk)
-            confirm_after_commit(booking)
+            try:
+                confirm_after_commit(booking)
+            except TypeError:
+                if not sent:
+                    raise
+                raise Fail(expected="nothing queued until the transaction commits",
+                           got="a message queued at once, then a TypeError from on_commit",
+                           hint="on_commit takes a function to call later: you called .delay() "
+                                "now and handed on_commit its result. Give it a lambda (or use "
+                                "delay_on_commit).", look=look) from None
             transaction.set_rollback(True)
         created.pop()
         if sent:
@@ -198,24 +174,35 @@ def check_confirm_after_commit(confirm_after_commit) -> None:
                             "can't call it back: queue it from transaction.on_commit(...) (or "
                             "delay_on_commit).", look=look)
         # 2. It commits: exactly one message, after the commit, with the id.
-        with transaction.atomic():
-            guest, booking = _guest_and_booking("commit")
-            confirm_after_commit(booking)
-            if sent:
-                raise Fail(expected="nothing queued before the commit", got="a message already",
-                           hint="queue it from transaction.on_commit(...).", look=look)
+        try:
+            with transaction.atomic():
+                guest, booking = _guest_and_booking("commit")
+                confirm_after_commit(booking)
+                if sent:
+                    raise Fail(expected="nothing queued before the commit",
+                               got="a message already",
+                               hint="queue it from transaction.on_commit(...).", look=look)
+        except EncodeError as exc:  # raised by the on_commit callback, once committed
+            created.append(booking.pk)
+            raise Fail(expected="a message Celery can send", got=f"EncodeError: {exc}"[:200],
+                       hint="a message is JSON: a Booking object can't travel in it. Send what "
+                            "the task needs to find it again.", look=look) from None
         created.append(booking.pk)
         task = "bookings.tasks.send_booking_confirmation"
+        if not sent and wait(lambda: mail_to(guest.email) == 1, 1):
+            raise Fail(expected=f"one message: {task}", got="no message, but the email was sent",
+                       hint="calling the task runs it here, in this process, inside the "
+                            "request: queue it with .delay() so a worker runs it.", look=look)
         if [(m["task"], m["args"]) for m in sent] != [(task, [booking.pk])]:
             raise Fail(expected=f"one message: {task} with the booking's id",
                        got=f"{[(m['task'], m['args']) for m in sent]}"[:200],
                        hint="queue send_booking_confirmation once, with booking.pk (an id, "
                             "not the booking).", look=look)
         # 3. A real worker runs it: the guest gets the email.
-        with _worker([settings.CELERY_TASK_DEFAULT_QUEUE]):
-            if not _wait(lambda: _mail_to(guest.email) == 1, 15):
+        with worker([settings.CELERY_TASK_DEFAULT_QUEUE]):
+            if not wait(lambda: mail_to(guest.email) == 1, 15):
                 raise Fail(expected="the queued task sends the guest one email",
-                           got=f"{_mail_to(guest.email)} emails",
+                           got=f"{mail_to(guest.email)} emails",
                            hint="queue the project's send_booking_confirmation task.", look=look)
     finally:
         after_task_publish.disconnect(record)

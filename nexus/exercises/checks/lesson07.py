@@ -4,18 +4,31 @@
 (HMAC-SHA256 with the sandbox's webhook secret). 07.2 runs the learner's "may this confirm?" rule
 on verify answers fetched over HTTP from the course's Chapa sandbox, for transactions the check
 creates and pays there.
+
+The mistakes each check argues against (each has a case, and a wrong answer in
+tests/exercises/wrong_answers_07.py):
+
+07.1 webhook_is_authentic — the JSON re-serialised before signing; the weak Chapa-Signature
+     header accepted; a missing header crashing (KeyError); == instead of a constant-time
+     comparison (watched by replacing hmac.compare_digest, so a comment naming it proves
+     nothing); a plain SHA-256 of secret + body; the digest as base64; key and message swapped.
+     A tampered body, another secret, an empty header and a cut-short signature are refused.
+07.2 may_confirm — the outer status; the payment's status only; amounts compared as strings; the
+     mode ignored; the tx_ref ignored; the currency ignored; "at least" the amount; Chapa's
+     ``data: null`` (a transaction it doesn't know) crashing the check.
 """
 
 from __future__ import annotations
 
+import base64
 import copy
 import hashlib
 import hmac
-import inspect
 import json
 import uuid
 from decimal import Decimal
 
+from nexus.exercises.checks.support import compare_digest_calls, require_constant_time
 from nexus.exercises.registry import Fail, exercise, lesson
 
 LESSON = lesson("07", "Payments with Chapa")
@@ -64,13 +77,12 @@ def check_webhook_is_authentic(webhook_is_authentic) -> None:
                             "compare its hex digest with the header.",
                        look=LOOK_SIGNATURE) from None
 
-    if not ask("a genuine webhook", body, _headers(**{"x-chapa-signature": _sign(body),
-                                                      "Chapa-Signature": weak})):
+    with compare_digest_calls(webhook_is_authentic) as compared:
+        genuine = ask("a genuine webhook", body, _headers(**{"x-chapa-signature": _sign(body),
+                                                             "Chapa-Signature": weak}))
+    if not genuine:
         raise Fail(expected="True for a webhook signed by Chapa", got="False",
-                   hint="sign the exact bytes received: hmac.new(secret.encode(), body, "
-                        "hashlib.sha256).hexdigest(). Parsing and re-serialising the JSON "
-                        "changes the spacing, so the HMAC no longer matches.",
-                   look=LOOK_SIGNATURE)
+                   hint=_why_genuine_refused(ask, body, event), look=LOOK_SIGNATURE)
     tampered = body.replace(b'"3800.00"', b'"1.00"')
     if ask("a tampered body", tampered, _headers(**{"x-chapa-signature": _sign(body)})):
         raise Fail(expected="False when the body was changed after signing", got="True",
@@ -85,18 +97,38 @@ def check_webhook_is_authentic(webhook_is_authentic) -> None:
     if ask("a wrong secret", body, _headers(**{"x-chapa-signature": _sign(body, "guess")})):
         raise Fail(expected="False for a signature made with another secret", got="True",
                    hint="key the HMAC with the secret you were given.", look=LOOK_SIGNATURE)
-    if ask("no signature", body, _headers()):
-        raise Fail(expected="False for a webhook without any signature", got="True",
-                   hint="no x-chapa-signature, no trust.", look=LOOK_SIGNATURE)
-    try:
-        source = inspect.getsource(webhook_is_authentic)
-    except (OSError, TypeError):
-        source = "compare_digest"
-    if "compare_digest" not in source and "signature_is_valid" not in source:
-        raise Fail(expected="a constant-time comparison", got="another comparison (==?)",
-                   hint="compare signatures with hmac.compare_digest: == stops at the first "
-                        "differing character, and that timing tells an attacker how much of "
-                        "a forged signature is right.", look=LOOK_SIGNATURE)
+    for case, headers in (("no signature", _headers()),
+                          ("an empty signature", _headers(**{"x-chapa-signature": ""})),
+                          ("a signature cut short",
+                           _headers(**{"x-chapa-signature": _sign(body)[:32]}))):
+        if ask(case, body, headers):
+            raise Fail(expected=f"False for a webhook with {case}", got="True",
+                       hint="only the whole signature, equal to the one you compute, is trust.",
+                       look=LOOK_SIGNATURE)
+    require_constant_time(compared, LOOK_SIGNATURE)
+
+
+def _why_genuine_refused(ask, body: bytes, event: dict) -> str:
+    """The hint for a refused genuine webhook: which signature the answer would have accepted."""
+    digest = hmac.new(SECRET.encode(), body, hashlib.sha256).digest()
+    compact = json.dumps(event, separators=(",", ":")).encode()
+    candidates = [
+        (hashlib.sha256(SECRET.encode() + body).hexdigest(),
+         "a plain hash of secret and body is not an HMAC (and can be extended by anyone who "
+         "saw one): use the hmac module, keyed with the secret."),
+        (base64.b64encode(digest).decode(),
+         "Chapa sends the digest as hex text, not base64: compare the hex form."),
+        (hmac.new(body, SECRET.encode(), hashlib.sha256).hexdigest(),
+         "key and message are swapped: the secret is the key, the body is the message."),
+        (_sign(compact),
+         "sign the exact bytes received: parsing and re-serialising the JSON changes the "
+         "spacing, so the HMAC no longer matches."),
+    ]
+    for signature, hint in candidates:
+        if ask("a probe", body, _headers(**{"x-chapa-signature": signature})):
+            return hint
+    return "compute the HMAC-SHA256 of the body as received, keyed with the secret, as hex, " \
+           "and compare it with the x-chapa-signature header."
 
 
 # --- 07.2 -----------------------------------------------------------------------------------------
@@ -127,6 +159,7 @@ def _verify_bodies() -> tuple[object, dict[str, tuple[dict, object]]]:
 
     good, declined = paid("3800"), paid("3800", card="4111111111111111")
     cheap, dollars, other = paid("1"), paid("3800", "USD"), paid("3800")
+    dear, unknown = paid("5000"), f"nexus-{uuid.uuid4().hex[:24]}"  # never sent to Chapa
     live = copy.deepcopy(body(good))
     live["data"]["mode"] = "live"
     return settings.CHAPA_MODE, {
@@ -136,6 +169,8 @@ def _verify_bodies() -> tuple[object, dict[str, tuple[dict, object]]]:
         "paid in USD": (body(dollars), payment(dollars)),
         "another payment's answer": (body(other), payment(good)),
         "a live-mode payment": (live, payment(good)),
+        "paid 5000 ETB": (body(dear), payment(dear)),
+        "a transaction Chapa doesn't know": (body(unknown), payment(unknown)),
     }
 
 
@@ -160,6 +195,13 @@ def check_may_confirm(may_confirm) -> None:
         "a live-mode payment": (f"False: a live payment on a site running {mode}",
                                 "check data.mode against settings.CHAPA_MODE: a test-mode "
                                 "payment must never confirm a live booking (or the reverse)."),
+        "paid 5000 ETB": ("False: Chapa was paid 5000 ETB for a 3800.00 ETB payment",
+                          "the full amount means exactly the amount: a different sum is a "
+                          "different checkout than the one this payment started."),
+        "a transaction Chapa doesn't know": (
+            "False: Chapa answered data: null (no such transaction)",
+            "for a transaction it doesn't know, Chapa answers with data: null — no payment, "
+            "so no confirmation (and no crash)."),
     }
     for case, (body, payment) in cases.items():
         try:
@@ -168,8 +210,9 @@ def check_may_confirm(may_confirm) -> None:
             raise
         except Exception as exc:
             raise Fail(expected=hints[case][0], got=f"{type(exc).__name__}: {exc}"[:200],
-                       hint="the fields are in body['data']: status, tx_ref, amount, currency, "
-                            "mode.", look=LOOK_VERIFY) from None
+                       hint=hints[case][1] if body.get("data") is None else
+                       "the fields are in body['data']: status, tx_ref, amount, currency, mode.",
+                       look=LOOK_VERIFY) from None
         if bool(verdict) != (case == "paid in full"):
             raise Fail(expected=hints[case][0], got=repr(verdict), hint=hints[case][1],
                        look=LOOK_VERIFY)

@@ -5,6 +5,20 @@ handling and the query optimizer, like ``config.schema`` — and executes real G
 over the notebook's PostgreSQL, as several users. Execution runs in a worker thread (see
 ``nexus.count_queries``: a Jupyter kernel's event loop would switch strawberry-django to async
 mode), and whatever a check writes happens inside a transaction it rolls back.
+
+The mistakes each check argues against (each has a case, and a wrong answer in
+tests/exercises/wrong_answers_08.py):
+
+08.1 make_stay_type — resolvers without optimizer hints (queries grow with the stays); the
+     check-out day counted as a night; a plain strawberry type (no model); a resolver missing;
+     the type not named "Stay"; nights hinted with only one of the two dates it reads.
+08.2 my_bookings — the visibility rule skipped; anonymous callers given an empty list; an unknown
+     status answered with an empty list; the status ignored; a host's listings' bookings
+     missing; admins seeing only their own.
+08.3 deactivate_listing — no role check; the lookup not limited to what the user can see;
+     NOT_FOUND where FORBIDDEN is due; no login check; admins refused; the row saved directly
+     instead of through listing_update (watched by a spy on what only the service calls); a
+     non-numeric id crashing instead of NOT_FOUND.
 """
 
 # No `from __future__ import annotations` here: strawberry reads the annotations of the
@@ -12,7 +26,8 @@ mode), and whatever a check writes happens inside a transaction it rolls back.
 from collections.abc import Callable
 from typing import Any
 
-from nexus.exercises.registry import Fail, exercise, in_rollback, lesson
+from nexus.exercises.checks.support import in_rollback, new_user, spy
+from nexus.exercises.registry import Fail, exercise, lesson
 from nexus.queries import count_queries
 
 LESSON = lesson("08", "GraphQL with strawberry-graphql-django")
@@ -60,13 +75,6 @@ def _execute(schema, document: str, user, variables: dict | None = None) -> dict
     return {"data": result.data, "errors": errors}
 
 
-def _user(username: str, role: str):
-    from accounts.models import User
-
-    return User.objects.create(username=username, email=f"{username}@checks.example",
-                               role=role, password="!")
-
-
 # --- 08.1 -----------------------------------------------------------------------------------------
 STAYS = "{ stays { id status nights listingTitle } }"
 
@@ -89,6 +97,10 @@ def check_stay_type(make_stay_type) -> None:
                    hint="return the class itself, decorated with strawberry_django.type and "
                         "the Booking model, so strawberry-django knows which model it maps.",
                    look=look)
+    if definition.name != "Stay":
+        raise Fail(expected='the GraphQL type named "Stay"', got=f"named {definition.name!r}",
+                   hint="a schema's clients know the type by its GraphQL name, not by the Python "
+                        "class: give the decorator the name the task asks for.", look=look)
     names = {field.python_name for field in definition.fields}
     missing = {"id", "status", "nights", "listing_title"} - names
     if missing:
@@ -128,13 +140,17 @@ def check_stay_type(make_stay_type) -> None:
                        hint="listingTitle is the title of the booking's listing "
                             "(root.listing.title).", look=look)
     if many != few:
+        stores = {field.python_name: getattr(field, "store", None) for field in definition.fields}
+        nights = stores.get("nights")
+        hint = "the optimizer loads only the columns and relations it knows a field needs; a " \
+               "resolver is opaque to it. Tell it in the decorator: " \
+               "@strawberry_django.field(only=[...]) for the columns nights reads, " \
+               "select_related=[...] for the listing whose title you return."
+        if nights and nights.only and not {"check_in", "check_out"} <= set(nights.only):
+            hint = f"nights reads two columns but declares only {sorted(nights.only)}: the " \
+                   "optimizer defers the other, and Django fetches it one stay at a time."
         raise Fail(expected="the same number of SQL queries for 2 stays and for 40",
-                   got=f"{few} queries for 2 stays, {many} for 40",
-                   hint="the optimizer loads only the columns and relations it knows a field "
-                        "needs; a resolver is opaque to it. Tell it in the decorator: "
-                        "@strawberry_django.field(only=[...]) for the columns nights reads, "
-                        "select_related=[...] for the listing whose title you return.",
-                   look=look)
+                   got=f"{few} queries for 2 stays, {many} for 40", hint=hint, look=look)
 
 
 # --- 08.2 -----------------------------------------------------------------------------------------
@@ -172,19 +188,24 @@ def check_my_bookings(my_bookings) -> None:
         .order_by("username").first()
 
     def truth(user, status=None) -> list[str]:
-        rows = Booking.objects.filter(Q(guest=user) | Q(listing__host=user))
+        rows = Booking.objects.all() if user.is_admin else \
+            Booking.objects.filter(Q(guest=user) | Q(listing__host=user))
         if status:
             rows = rows.filter(status=status)
         return sorted(str(pk) for pk in rows.values_list("pk", flat=True))
 
     def run() -> dict:
+        admin = new_user("check08-list-admin", Role.ADMIN)
+        users["an admin"] = admin
         seen = {}
         for who, user, status in (("a guest", guest, None), ("a guest", guest, "completed"),
                                   ("a host", host, "confirmed"), ("anonymous", None, None),
-                                  ("a guest", guest, "paid")):
+                                  ("a guest", guest, "paid"), ("an admin", admin, "pending")):
             seen[who, status] = _execute(schema, MY_BOOKINGS, user, {"status": status})
+        seen["truth"] = truth(admin, "pending")
         return seen
 
+    users: dict = {}
     seen = _in_rollback_thread(run)
     anonymous = seen["anonymous", None]
     if not anonymous["errors"] or anonymous["errors"][0][0] != "UNAUTHENTICATED":
@@ -205,13 +226,14 @@ def check_my_bookings(my_bookings) -> None:
                         "typo. Check it against BookingStatus.values and raise "
                         "ValidationError({'status': ...}).", look=look)
     for (who, status), user in ((("a guest", None), guest), (("a guest", "completed"), guest),
-                                (("a host", "confirmed"), host)):
+                                (("a host", "confirmed"), host),
+                                (("an admin", "pending"), users["an admin"])):
         answer = seen[who, status]
         if answer["errors"]:
             raise Fail(expected=f"{who}, status {status!r}: a list", got=str(answer["errors"][0]),
                        hint="a known status (or none) is valid input.", look=look)
         ids = sorted(row["id"] for row in answer["data"]["myBookings"])
-        want = truth(user, status)
+        want = seen["truth"] if who == "an admin" else truth(user, status)
         if ids == want:
             continue
         extra, missing = set(ids) - set(want), set(want) - set(ids)
@@ -225,6 +247,9 @@ def check_my_bookings(my_bookings) -> None:
         elif who == "a host":
             hint = "a host also sees the bookings at their listings — the REST rule; " \
                    "booking_list_visible_to already knows it."
+        elif who == "an admin":
+            hint = "an admin sees every booking (user.is_admin), as in the REST API: the " \
+                   "project's selector already knows the whole rule."
         else:
             hint = "some of the user's bookings are missing: compare your filter with the rule."
         raise Fail(expected=f"{who}, status {status!r}: {len(want)} bookings",
@@ -267,10 +292,10 @@ def check_deactivate_listing(deactivate_listing) -> None:
     schema = _deactivate_schema(deactivate_listing)
 
     def run() -> dict:
-        host = _user("check08-host", Role.HOST)
-        other_host = _user("check08-other-host", Role.HOST)
-        admin = _user("check08-admin", Role.ADMIN)
-        guest = _user("check08-guest", Role.GUEST)
+        host = new_user("check08-host", Role.HOST)
+        other_host = new_user("check08-other-host", Role.HOST)
+        admin = new_user("check08-admin", Role.ADMIN)
+        guest = new_user("check08-guest", Role.GUEST)
         made = {}
         for name, owner, active in (("active", host, True), ("inactive", host, False),
                                     ("for_admin", host, True), ("for_self", host, True)):
@@ -283,20 +308,32 @@ def check_deactivate_listing(deactivate_listing) -> None:
             "another host, an active listing": (other_host, "active"),
             "another host, an inactive listing": (other_host, "inactive"),
             "an id that doesn't exist": (host, None),
+            "an id that isn't a number": (host, "abc"),
             "a guest, an inactive listing": (guest, "inactive"),
             "an admin": (admin, "for_admin"),
             "its host": (host, "for_self"),
         }
         seen = {}
         for who, (user, name) in cases.items():
-            listing_id = str(made[name].pk) if name else "99999999"
-            seen[who] = _execute(schema, DEACTIVATE, user, {"id": listing_id})
-            if name:
+            listing_id = str(made[name].pk) if name in made else name or "99999999"
+            before = len(serviced)
+            try:
+                seen[who] = _execute(schema, DEACTIVATE, user, {"id": listing_id})
+            except Exception as exc:  # the learner's own error: judged below
+                seen[who] = {"errors": [("RAISED", f"{type(exc).__name__}: {exc}", None)],
+                             "raised": exc}
+            seen[who]["serviced"] = len(serviced) > before
+            if name in made:
                 seen[who]["changed"] = made[name].is_active != \
                     Listing.objects.get(pk=made[name].pk).is_active
         return seen
 
-    seen = _in_rollback_thread(run)
+    import listings.services
+
+    # listing_update calls this (through its module) for every change of is_active: it shows
+    # whether a change went through the service the task names.
+    with spy(listings.services, "wishlist_price_drop_notify") as serviced:
+        seen = _in_rollback_thread(run)
     expected = {
         "anonymous": ("UNAUTHENTICATED", "anyone must log in first: require_user(info) before "
                       "anything else (REST: 401)."),
@@ -313,11 +350,15 @@ def check_deactivate_listing(deactivate_listing) -> None:
                                               "listing_list_visible_to(user=...) and raise "
                                               "Listing.DoesNotExist (REST: 404)."),
         "an id that doesn't exist": ("NOT_FOUND", "a missing id is Listing.DoesNotExist."),
+        "an id that isn't a number": ("NOT_FOUND", "an id that isn't a number is a wrong id "
+                                      "too: NOT_FOUND, not a crash of int()."),
         "an admin": (None, "admins may change every listing (user.is_admin)."),
         "its host": (None, "the listing's own host must be able to deactivate it."),
     }
     for who, (code, hint) in expected.items():
         answer = seen[who]
+        if "raised" in answer and who != "an id that isn't a number":
+            raise answer["raised"]
         got_code = answer["errors"][0][0] if answer["errors"] else None
         if got_code != code:
             raise Fail(expected=f"{who} → {code or 'the listing, deactivated'}",
@@ -328,6 +369,13 @@ def check_deactivate_listing(deactivate_listing) -> None:
                        got="still active",
                        hint="change the listing through the service: "
                             "listing_update(listing=..., data={'is_active': False}).", look=look)
+        if code is None and not answer["serviced"]:
+            raise Fail(expected=f"{who} → the listing changed by listings.services.listing_update",
+                       got="deactivated, but not through the service",
+                       hint="a write that bypasses the service skips what it does besides "
+                            "saving (validation, the wishlist emails of lesson 13): call "
+                            "listing_update, never .save() or .update() in a resolver.",
+                       look=look)
         if code is not None and answer.get("changed"):
             raise Fail(expected=f"{who} → refused, and the listing still active",
                        got="refused, but the listing was deactivated anyway",

@@ -4,6 +4,16 @@
 copies with one bug each (it must fail on every one): a test is only worth what it catches.
 10.2 uses the learner's factory-boy factory to build stays. Both run over the notebook's real
 PostgreSQL inside a transaction the check rolls back, so they can run again and again.
+
+The mistakes each check argues against (each has a case, and a wrong answer in
+tests/exercises/wrong_answers_10.py):
+
+10.1 test_booking_create — a test that only checks the row was saved (misses a wrong price); the
+     price only (misses max_guests); price and guests only (misses the overlap error); a test
+     that counts the check-out night (fails on the correct service); dates in the past (the
+     correct service refuses them). Each missed bug is a mutant of booking_create.
+10.2 make_stay_factory — one fixed date for every stay; a fixed check-out; a fixed price; the
+     listing's host as the guest; an instance instead of the factory class.
 """
 
 from __future__ import annotations
@@ -11,14 +21,10 @@ from __future__ import annotations
 from datetime import date, timedelta
 from decimal import Decimal
 
-from nexus.exercises.registry import Fail, exercise, in_rollback, lesson
+from nexus.exercises.checks.support import describe, in_rollback
+from nexus.exercises.registry import Fail, exercise, lesson
 
 LESSON = lesson("10", "Testing and CI/CD")
-
-
-def _describe(exc: BaseException) -> str:
-    text = f"{type(exc).__name__}: {exc}".strip().rstrip(":")
-    return text if len(text) <= 200 else text[:197] + "..."
 
 
 # --- 10.1 -----------------------------------------------------------------------------------------
@@ -114,7 +120,7 @@ def check_test_catches_bugs(test) -> None:
             hint = "your test fails on the correct booking_create with an exception of its own: " \
                    "read it, and call create(...) with keyword arguments like the service."
         raise Fail(expected="your test passes on the real booking_create",
-                   got=f"it failed: {_describe(failure)}", hint=hint, look=look)
+                   got=f"it failed: {describe(failure)}", hint=hint, look=look)
     for mutant, hint in MUTANTS:
         if _run_test(test, mutant) is None:
             raise Fail(expected=f"your test fails on {mutant.__doc__.strip()}",

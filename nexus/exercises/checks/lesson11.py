@@ -4,6 +4,16 @@
 nonsense). 11.2 runs the learner's health check against the real Redis and against two broken
 servers made of real sockets: one that refuses connections and one that accepts them and never
 answers — the case where a check without a read timeout hangs.
+
+The mistakes each check argues against (each has a case, and a wrong answer in
+tests/exercises/wrong_answers_11.py):
+
+11.1 gunicorn_workers — 2 × cores without the + 1; the cap used as a floor; the cap ignored; an
+     empty value refused; a str returned; 0 accepted; a message that doesn't name the variable;
+     '4.5' accepted through float(). Cores and caps are drawn by hypothesis too.
+11.2 redis_ok — no command sent (from_url doesn't connect); errors let out; a connect timeout
+     only (a silent server hangs it); TimeoutError not caught; a timeout of its own instead of
+     the one given (too slow for the caller); the url ignored (localhost's default port).
 """
 
 from __future__ import annotations
@@ -12,6 +22,7 @@ import socket
 import threading
 import time
 
+from nexus.exercises.checks.support import for_all, spy
 from nexus.exercises.registry import Fail, exercise, lesson
 
 LESSON = lesson("11", "Deployment to production")
@@ -50,7 +61,20 @@ def check_gunicorn_workers(gunicorn_workers) -> None:
             hint = "compute 2 × cores + 1, then apply the cap if WEB_CONCURRENCY is set."
         raise Fail(expected=f"gunicorn_workers({cores}, {cap!r}) == {want}", got=repr(got),
                    hint=hint, look=look)
-    for cap in ("0", "-3", "four"):
+    def any_machine(case: tuple[int, int | None]) -> None:
+        cores, cap = case
+        want = 2 * cores + 1 if cap is None else min(2 * cores + 1, cap)
+        got = gunicorn_workers(cores, None if cap is None else str(cap))
+        if got != want or type(got) is not int:
+            raise Fail(expected=f"gunicorn_workers({cores}, {cap!r}) == {want}", got=repr(got),
+                       hint="compute 2 × cores + 1, then apply the cap if WEB_CONCURRENCY is set.",
+                       look=look)
+
+    from hypothesis import strategies
+
+    for_all(strategies.tuples(strategies.integers(1, 256),
+                              strategies.none() | strategies.integers(1, 600)), any_machine)
+    for cap in ("0", "-3", "four", "4.5"):
         try:
             got = gunicorn_workers(4, cap)
         except ValueError as exc:
@@ -59,10 +83,13 @@ def check_gunicorn_workers(gunicorn_workers) -> None:
                            got=f"ValueError: {exc}", hint="say which variable is wrong: the "
                            "person reading the log has to find it.", look=look) from None
             continue
+        hint = "a WEB_CONCURRENCY below 1 or not a number is a mistake in the deployment: " \
+               "refuse to start (raise ValueError) instead of guessing."
+        if cap == "4.5":
+            hint = "'4.5' is not a whole number of workers: going through float() quietly " \
+                   "drops the fraction. Refuse it."
         raise Fail(expected=f"gunicorn_workers(4, {cap!r}) raises ValueError", got=repr(got),
-                   hint="a WEB_CONCURRENCY below 1 or not a number is a mistake in the "
-                        "deployment: refuse to start (raise ValueError) instead of guessing.",
-                   look=look)
+                   hint=hint, look=look)
 
 
 # --- 11.2 -----------------------------------------------------------------------------------------
@@ -117,29 +144,47 @@ def check_redis_ok(redis_ok) -> None:
     real = settings.CACHES["default"]["LOCATION"]
     dead = f"redis://127.0.0.1:{_closed_port()}/1"
     timeout = 0.5
-    with _Silent() as port:
+    import redis
+
+    with _Silent() as port, spy(redis.connection.Connection, "connect") as connects:
         silent = f"redis://127.0.0.1:{port}/1"
-        results = {name: _call(redis_ok, url, timeout, deadline=4 * timeout + 1)
-                   for name, url in (("up", real), ("refused", dead), ("silent", silent))}
-    for how, value, _took in results.values():
+        results = {}
+        for name, url in (("up", real), ("refused", dead), ("silent", silent)):
+            before = len(connects)
+            results[name] = _call(redis_ok, url, timeout, deadline=4 * timeout + 1)
+            # Where the answer connected to, for this call: (host, port) of each connection.
+            results[name] += ([(getattr(args[0], "host", None), getattr(args[0], "port", None))
+                               for args, _ in connects[before:]],)
+    for how, value, _took, _where in results.values():
         if how == "raised" and isinstance(value, NotImplementedError):
             raise value
-    how, value, _ = results["up"]
+    how, value, _, _ = results["up"]
     if how != "returned" or value is not True:
         raise Fail(expected="True for the course's Redis", got=f"{how} {value!r}",
                    hint="ping the server at `url` (redis.Redis.from_url(url, ...).ping()) and "
                         "return True when it answers.", look=look)
-    how, value, _ = results["refused"]
+    how, value, _, where = results["refused"]
     if how == "raised":
         raise Fail(expected="False for a Redis that refuses connections",
                    got=f"raised {type(value).__name__}", look=look,
                    hint="a health check reports, it doesn't crash: catch redis' ConnectionError "
                         "(and TimeoutError) and return False.")
+    if value is not False and where and all(port != int(dead.rsplit(":", 1)[1].split("/")[0])
+                                            for _, port in where):
+        raise Fail(expected="False for a Redis that refuses connections", got=repr(value),
+                   look=look, hint=f"your answer connected to {where[0][0]}:{where[0][1]}, not "
+                   "to the server it was asked about: ping the server at `url` "
+                   "(Redis.from_url), not a default one.")
     if value is not False:
         raise Fail(expected="False for a Redis that refuses connections", got=repr(value),
                    look=look, hint="Redis.from_url() doesn't connect yet — nothing has been "
                    "asked of the server until you send a command: ping() it.")
-    how, value, took = results["silent"]
+    how, value, took, _ = results["silent"]
+    if how == "returned" and value is False and took > 2 * timeout + 0.5:
+        raise Fail(expected=f"False within about {timeout} s for a server that never answers",
+                   got=f"False after {took:.1f} s", look=look,
+                   hint="the caller gives you its own deadline in `timeout`: use it for both "
+                        "socket timeouts, not a number of your own.")
     if how == "hung":
         raise Fail(expected=f"False within about {timeout} s for a server that never answers",
                    got=f"still waiting after {took:.0f} s", look=look,

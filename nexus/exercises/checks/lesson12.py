@@ -5,6 +5,18 @@ a traffic estimate, workers from Little's law. Each check runs the learner's fun
 cases and, when an answer is wrong, recomputes it with the usual mistakes (an unsorted list, a
 rank off by one, interpolation, forgetting the peak, multiplying by the headroom, rounding down,
 milliseconds taken for seconds) to name the one that was made.
+
+The mistakes each check argues against (each has a case, and a wrong answer in
+tests/exercises/wrong_answers_12.py):
+
+12.1 percentile — unsorted values; interpolation (numpy's default); the caller's list sorted in
+     place; the rank used as an index; 7 / 100 * 100 in floating point; the rank rounded instead
+     of rounded up; the mean; repeated latencies dropped (a set). Lists with repeats and every
+     whole pct are drawn by hypothesis as well.
+12.2 cores_needed — no peak factor; multiplied by the headroom; divided by the headroom; requests
+     per hour; rounded down; no minimum of 1; a float.
+12.3 workers_needed — milliseconds taken for seconds; rate divided by latency; rounded down; no
+     minimum of 1; + 1 instead of rounding up.
 """
 
 from __future__ import annotations
@@ -13,6 +25,7 @@ import math
 import random
 from collections.abc import Callable
 
+from nexus.exercises.checks.support import for_all
 from nexus.exercises.registry import Fail, exercise, lesson
 
 LESSON = lesson("12", "System design")
@@ -38,18 +51,21 @@ def _percentile_cases() -> list[tuple[list[float], float]]:
     latencies = [120.0, 48.0, 35.0, 300.0, 41.0, 39.0, 52.0, 44.0, 37.0, 950.0]
     hundred = [float(n) for n in range(1, 101)]
     random.Random(12).shuffle(hundred)
+    repeated = [40.0, 40.0, 41.0, 40.0, 300.0, 40.0, 45.0, 40.0]  # the same latency, often
     return [(latencies, 50), (latencies, 90), (latencies, 99), (latencies, 14), (latencies, 10),
-            (latencies, 100), (hundred, 99), (hundred, 7), ([42.0], 50)]
+            (latencies, 100), (hundred, 99), (hundred, 7), ([42.0], 50), (repeated, 75),
+            (repeated, 90)]
 
 
 @exercise("12.1", "percentile: nearest rank", needs_django=False)
 def check_percentile(percentile) -> None:
     look = 'lesson 12, "2. Latency, one client at a time — and why percentiles"'
-    for values, pct in _percentile_cases():
+
+    def judge(values: list[float], pct: float) -> None:
         given = list(values)
         got, error = _call(percentile, given, pct)
         want = _nearest_rank(values, pct)
-        expected = f"percentile({_short(values)}, {pct}) == {want:g}"
+        expected = f"percentile({_values(values)}, {pct}) == {want:g}"
         ordered = sorted(values)
         n = len(values)
         if error is not None:
@@ -66,10 +82,18 @@ def check_percentile(percentile) -> None:
                             "their order (request 1, 2, 3…). Use sorted(values), which returns "
                             "a new list.", look=look)
         if isinstance(got, (int, float)) and not isinstance(got, bool) and got == want:
-            continue
+            return
         rank = pct * n / 100
+        deduplicated = sorted(set(values))
         if got == values[max(math.ceil(rank), 1) - 1] and got != want:
             hint = "a rank counts from the smallest value: sort the latencies first."
+        elif isinstance(got, (int, float)) and got == sum(values) / n and got not in values:
+            hint = "that is the mean of all the latencies, not a percentile: the slow requests " \
+                   "a percentile exists to show are averaged away. Pick the value at the rank."
+        elif got != want and got == deduplicated[max(math.ceil(round(pct * len(deduplicated)
+                                                                       / 100, 9)), 1) - 1]:
+            hint = "repeated latencies count: two requests that took 40 ms are two " \
+                   "measurements, so don't drop repeats (a set does)."
         elif isinstance(got, (int, float)) and got not in values:
             hint = "nearest rank returns a latency that was actually measured; yours lies " \
                    "between two (an interpolation or an average). Pick the value at the rank."
@@ -88,8 +112,18 @@ def check_percentile(percentile) -> None:
                    "at that rank (counting from 1)."
         raise Fail(expected=expected, got=repr(got), hint=hint, look=look)
 
+    for values, pct in _percentile_cases():
+        judge(values, pct)
 
-def _short(values: list[float]) -> str:
+    from hypothesis import strategies
+
+    latencies = strategies.lists(strategies.sampled_from([12.0, 40.0, 41.0, 45.0, 300.0, 950.0]),
+                                 min_size=1, max_size=40)
+    for_all(strategies.tuples(latencies, strategies.integers(1, 100)),
+            lambda case: judge(*case), examples=40)
+
+
+def _values(values: list[float]) -> str:
     text = "[" + ", ".join(f"{v:g}" for v in values[:6]) + (", …]" if len(values) > 6 else "]")
     return text if len(values) <= 6 else f"{text} ({len(values)} values)"
 
@@ -199,6 +233,9 @@ def check_workers_needed(workers_needed) -> None:
         (lambda rate, ms: {math.ceil(round(rate * ms / 1000, 9))},
          "keep at least 1 worker: a server with no worker can't answer the first request of "
          "the morning."),
+        (lambda rate, ms: {int(rate * ms / 1000) + 1},
+         "adding 1 is not rounding up: exactly 10 requests in flight need 10 workers, not 11 — "
+         "round up only what has a fraction."),
         (lambda rate, ms: _down(rate * ms / 1000),
          "round up: 8.75 requests in flight on average need 9 workers, or requests queue even "
          "on an average second."),

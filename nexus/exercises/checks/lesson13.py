@@ -4,43 +4,48 @@ Each check runs the learner's code against the notebook's own database. 13.1 and
 a transaction that is rolled back, so a check leaves no rows behind; 13.3 needs committed rows (a
 real Celery worker reads them from its own connection, as in lesson 06's checks) and deletes what
 it made. Mail goes over SMTP to the course's sink and is read back from it.
+
+The mistakes each check argues against (each has a case, and a wrong answer in
+tests/exercises/wrong_answers_13.py):
+
+13.1 save_to_wishlist — a plain insert (the second save breaks the unique constraint);
+     update_or_create (the first price moves); inactive listings saved; the item written before
+     the inactive listing is refused (a row left behind); created always True; a ValueError
+     instead of Django's ValidationError.
+13.2 guests_to_notify — notified_price ignored; an equal price treated as a drop; a list built in
+     Python; inactive listings; a price rise taken for a drop; prices compared in Python and the
+     ids handed to a queryset (a query while building the answer).
+13.3 notify_price_drop — notified_price never recorded (replays send again); recorded but not
+     used; a missing item failing; notified_price recorded when the email failed (SMTP down),
+     or the failure swallowed; no row lock, so two deliveries at once both send (run in two
+     threads against a slowed-down SMTP send: bounded, and deterministic at that pace).
 """
 
 from __future__ import annotations
 
-import contextlib
 import uuid
-from collections.abc import Iterator
 from decimal import Decimal
 
-from nexus.exercises.checks.lesson06 import _as_function, _mail_to, _wait, _worker
+from nexus.exercises.checks.support import (
+    as_function,
+    at_once,
+    describe,
+    mail_to,
+    new_guest,
+    purge_queue,
+    queries_during,
+    rolled_back,
+    smtp_down,
+    task_for_check,
+    wait,
+    worker,
+)
 from nexus.exercises.registry import Fail, exercise, lesson
 
 LESSON = lesson("13", "Capstone: Project Nexus")
 LOOK_MODEL = 'lesson 13, "2. Services and selectors"'
 LOOK_WHO = 'lesson 13, "Who hears about a price drop?"'
 LOOK_TASK = 'lesson 13, "5. The price-drop email, from a real worker"'
-
-
-class _Rollback(Exception):
-    pass
-
-
-@contextlib.contextmanager
-def _rolled_back() -> Iterator[None]:
-    """Run the block in a transaction that is always rolled back."""
-    from django.db import transaction
-
-    with contextlib.suppress(_Rollback), transaction.atomic():
-        yield
-        raise _Rollback
-
-
-def _guest(tag: str):
-    from accounts.models import User
-
-    name = f"check-{tag}-{uuid.uuid4().hex[:8]}"
-    return User.objects.create_user(username=name, email=f"{name}@check.nexus.example")
 
 
 def _listing(price: str, *, active: bool = True):
@@ -62,8 +67,8 @@ def check_save_to_wishlist(save_to_wishlist) -> None:
 
     from wishlists.models import WishlistItem
 
-    with _rolled_back():
-        guest, listing = _guest("save"), _listing("1500.00")
+    with rolled_back():
+        guest, listing = new_guest("save"), _listing("1500.00")
         result = save_to_wishlist(guest, listing)
         if not (isinstance(result, tuple) and len(result) == 2):
             raise Fail(expected="(item, created), like get_or_create returns",
@@ -106,11 +111,23 @@ def check_save_to_wishlist(save_to_wishlist) -> None:
             save_to_wishlist(guest, hidden)
         except ValidationError:
             pass
+        except Exception as exc:  # the wrong kind of refusal is this case's answer
+            raise Fail(expected="ValidationError for an inactive listing",
+                       got=describe(exc),
+                       hint="refuse with django.core.exceptions.ValidationError: the API turns "
+                            "it into a 400 with the message, any other exception into a 500.",
+                       look=LOOK_MODEL) from None
         else:
             raise Fail(expected="ValidationError for an inactive listing",
                        got="it was saved",
                        hint="an inactive listing can't be booked, so it can't be saved either: "
                             "check listing.is_active and raise ValidationError.",
+                       look=LOOK_MODEL)
+        if WishlistItem.objects.filter(user=guest, listing=hidden).exists():
+            raise Fail(expected="no wishlist row for the refused listing",
+                       got="a row was written, then the ValidationError raised",
+                       hint="the item was saved before the listing was refused: a caller that "
+                            "catches the error still has the row. Check first, write after.",
                        look=LOOK_MODEL)
 
 
@@ -124,7 +141,7 @@ def check_guests_to_notify(guests_to_notify) -> None:
     from listings.models import Listing
     from wishlists.models import WishlistItem
 
-    with _rolled_back():
+    with rolled_back():
         listing, elsewhere = _listing("1000.00"), _listing("1000.00")
         cases = {  # name: (saved_price, notified_price, should be told)
             "saved-above": ("1200.00", None, True),
@@ -136,18 +153,25 @@ def check_guests_to_notify(guests_to_notify) -> None:
         items = {}
         for name, (saved, notified, _) in cases.items():
             items[name] = WishlistItem.objects.create(
-                user=_guest(name), listing=listing, saved_price=Decimal(saved),
+                user=new_guest(name), listing=listing, saved_price=Decimal(saved),
                 notified_price=Decimal(notified) if notified else None)
-        WishlistItem.objects.create(user=_guest("other"), listing=elsewhere,
+        WishlistItem.objects.create(user=new_guest("other"), listing=elsewhere,
                                     saved_price=Decimal("5000.00"))
 
-        result = guests_to_notify(listing)
+        result, building = queries_during(lambda: guests_to_notify(listing))
         if not isinstance(result, QuerySet):
             raise Fail(expected="a QuerySet of WishlistItem",
                        got=f"a {type(result).__name__}",
                        hint="return a queryset, not a list built in Python: the caller takes "
                             "values_list('pk') from it, and the database does the comparing in "
                             "one query.", look=LOOK_WHO)
+        if building:
+            raise Fail(expected="no query while the queryset is built: the caller runs one",
+                       got=f"{len(building)} queries inside guests_to_notify",
+                       hint="your function queried the database while building its answer "
+                            "(the prices compared in Python?): compare them in the queryset "
+                            "itself, so the only query is the one the caller runs.",
+                       look=LOOK_WHO)
         with CaptureQueriesContext(connection) as captured:
             found = {item.pk for item in result}
         wanted = {items[name].pk for name, (*_, told) in cases.items() if told}
@@ -164,6 +188,9 @@ def check_guests_to_notify(guests_to_notify) -> None:
                 hint = ("that guest was already told about this price: compare with "
                         "notified_price when there is one, else saved_price "
                         "(Coalesce('notified_price', 'saved_price')).")
+            elif "saved-below" in extra:
+                hint = ("a guest whose saved price is below the listing's saw the price go up, "
+                        "not down: the reference must be greater than the current price.")
             elif "told-above" in missing:
                 hint = ("a guest told about 1100 still wants to hear about 1000: the reference "
                         "is notified_price when there is one, else saved_price.")
@@ -191,14 +218,13 @@ def check_guests_to_notify(guests_to_notify) -> None:
 def check_notify_price_drop(notify_price_drop) -> None:
     from celery.exceptions import TimeoutError as ResultTimeout
 
-    from config import celery_app
     from listings.models import Listing
     from wishlists.models import WishlistItem
 
-    function = _as_function(notify_price_drop)
+    function = as_function(notify_price_drop)
     queue = f"check-13-3-{uuid.uuid4().hex[:8]}"
-    task = celery_app.task(name=f"exercises.{queue}", acks_late=True)(function)
-    guest, listing = _guest("drop"), _listing("1500.00")
+    task = task_for_check(notify_price_drop, f"exercises.{queue}")
+    guest, listing = new_guest("drop"), _listing("1500.00")
     item = WishlistItem.objects.create(user=guest, listing=listing, saved_price=Decimal("1500.00"))
 
     def run(item_id: int):
@@ -230,13 +256,14 @@ def check_notify_price_drop(notify_price_drop) -> None:
         Listing.objects.filter(pk=listing.pk).update(price_per_night=Decimal(price))
 
     def emails() -> int:
-        return _mail_to(guest.email)
+        return mail_to(guest.email)
 
     try:
-        with _worker([queue]):
+        with worker([queue]):
             reprice("1400.00")
+            _mail_server_down(task, queue, item, emails)
             sent = run(item.pk)
-            if not _wait(lambda: emails() == 1, 5) or sent is not True:
+            if not wait(lambda: emails() == 1, 5) or sent is not True:
                 raise Fail(expected="a drop from 1500 to 1400: one email, and True",
                            got=f"{emails()} emails, returned {sent!r}",
                            hint="when the listing's price is below the reference, send "
@@ -257,13 +284,15 @@ def check_notify_price_drop(notify_price_drop) -> None:
                            got=f"{replays}", hint="return False when nothing was sent.",
                            look=LOOK_TASK)
             reprice("1300.00")
-            if run(item.pk) is not True or not _wait(lambda: emails() == 2, 5):
+            if run(item.pk) is not True or not wait(lambda: emails() == 2, 5):
                 raise Fail(expected="a second, deeper drop (1300): a second email",
                            got=f"{emails()} emails",
                            hint="the reference is the last price told, so 1300 < 1400 is news "
                                 "again.", look=LOOK_TASK)
+            reprice("1200.00")
+            _two_deliveries_at_once(function, item, emails)
             reprice("1600.00")
-            if run(item.pk) is not False or emails() != 2:
+            if run(item.pk) is not False or emails() != 3:
                 raise Fail(expected="no email when the price went back up before the task ran",
                            got=f"{emails()} emails",
                            hint="decide on the price stored now, not on what the price was "
@@ -274,5 +303,69 @@ def check_notify_price_drop(notify_price_drop) -> None:
                            got=repr(missing), hint="return False for a missing item.",
                            look=LOOK_TASK)
     finally:
+        purge_queue(queue)
         Listing.objects.filter(pk=listing.pk).delete()  # cascades to the item
         guest.delete()
+
+
+def _mail_server_down(task, queue: str, item, emails) -> None:
+    """A drop while SMTP is down: the task must fail, and record nothing it didn't send."""
+    with smtp_down():
+        result = task.apply_async((item.pk,), queue=queue)
+        result.get(timeout=15, propagate=False)
+    if isinstance(result.result, NotImplementedError):
+        raise NotImplementedError()  # the stub, run by the worker
+    item.refresh_from_db()
+    if not result.failed():
+        raise Fail(expected="the task fails while the mail server is down (so it is retried)",
+                   got=f"it returned {result.result!r}, {emails()} emails",
+                   hint="the email failed and your task carried on as if it had gone: let the "
+                        "send's error propagate, so the message is retried and nothing is "
+                        "recorded.", look=LOOK_TASK)
+    if item.notified_price is not None:
+        raise Fail(expected="nothing recorded while the mail server is down",
+                   got=f"notified_price = {item.notified_price}, and no email sent",
+                   hint="notified_price was recorded though the email failed: the guest will "
+                        "never hear of this drop. Record it in the same transaction as the "
+                        "send, so a failed send rolls the record back.", look=LOOK_TASK)
+
+
+def _two_deliveries_at_once(function, item, emails) -> None:
+    """The same message delivered twice at the same moment: one email, thanks to the row lock.
+
+    Each delivery runs the function in a thread of its own (its own database connection); the
+    SMTP send is slowed to 0.3 s, so the second delivery reads the item while the first is still
+    sending — without a lock both see "not told yet" and both send.
+    """
+    from django.core.mail.backends.smtp import EmailBackend
+
+    before = emails()
+    original = EmailBackend.send_messages
+
+    def slow(self, messages):
+        import time
+
+        time.sleep(0.3)
+        return original(self, messages)
+
+    EmailBackend.send_messages = slow
+    try:
+        outcomes = at_once([lambda: function(item.pk), lambda: function(item.pk)])
+    finally:
+        EmailBackend.send_messages = original
+    for how, value in outcomes:
+        if how == "raised" and isinstance(value, NotImplementedError):
+            raise value
+        if how != "returned":
+            raise Fail(expected="two deliveries at once: both finish",
+                       got=f"one {how}" + (f": {describe(value)}" if how == "raised" else ""),
+                       hint="run it twice at the same time yourself: read the error.",
+                       look=LOOK_TASK)
+    wait(lambda: emails() >= before + 1, 5)
+    if emails() - before != 1 or sorted(value for _, value in outcomes) != [False, True]:
+        raise Fail(expected="two simultaneous deliveries of one drop: one email, True and False",
+                   got=f"{emails() - before} emails, returned {[v for _, v in outcomes]}",
+                   hint="both deliveries read the item before either recorded the send, and "
+                        "both sent: lock the item's row (select_for_update, in the "
+                        "transaction) so the second waits and then sees what the first "
+                        "recorded.", look=LOOK_TASK)
