@@ -167,7 +167,7 @@ _LABELS = {"passed": "✓ passed", "failed": "✗ failed", "not-implemented": "�
 
 def results_table(run: LessonRun) -> str:
     """The table ``nexus check`` prints: exercise, result, hint."""
-    from nexus.cli import format_table
+    from nexus.display import format_table
 
     rows = []
     for result in run.results:
@@ -196,7 +196,7 @@ def check_command(lesson: str, *, timeout: int = 300) -> int:
 
 def progress_command() -> int:
     """``nexus progress``: lessons run, exercises passed, what is next."""
-    from nexus.cli import format_table
+    from nexus.display import format_table
 
     data = progress.load()
     done = data["exercises"]
