@@ -4,8 +4,8 @@ Every check runs the learner's coroutine function on an event loop of its own, i
 thread (the notebook's thread already runs the kernel's loop, and a loop can't be started inside a
 running one). Next to it runs a **heartbeat**: a task that wakes every 10 ms and records how late
 it was, so a check can tell an answer that awaits from one that blocks the loop. The upstream is
-the course's :class:`~nexus.standins.slow_upstream.SlowUpstream`, which counts how many requests it had in
-flight at once — concurrency measured by the server, not guessed from a stopwatch.
+the course's :class:`~nexus.standins.slow_upstream.SlowUpstream`, which counts how many requests it
+had in flight at once — concurrency measured by the server, not guessed from a stopwatch.
 
 The mistakes each check argues against (each has a case, and a wrong answer in
 tests/exercises/wrong_answers_09.py):
