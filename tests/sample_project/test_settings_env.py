@@ -71,6 +71,23 @@ def test_production_passes_the_deployment_checklist():
     assert result.stderr == ""
 
 
+def test_hsts_preload_is_off_until_a_year_long_max_age():
+    # Preload is hard to undo (browsers ship the list): off by default, and refused with a
+    # max-age the preload list would reject, instead of sending a header that can't work.
+    probe = ("from django.conf import settings as s; "
+             "print(s.SECURE_HSTS_PRELOAD, s.SECURE_HSTS_SECONDS)")
+    env = {**PRODUCTION_ENV, "DJANGO_SECRET_KEY": STRONG_SECRET}
+    default = manage("shell", "--verbosity=0", "-c", probe, env=env)
+    too_short = manage("check", env={**env, "DJANGO_SECURE_HSTS_PRELOAD": "true"})
+    a_year = manage("shell", "--verbosity=0", "-c", probe, env={
+        **env, "DJANGO_SECURE_HSTS_PRELOAD": "true", "DJANGO_SECURE_HSTS_SECONDS": "31536000"})
+
+    assert default.stdout.split() == ["False", "60"], default.stderr
+    assert too_short.returncode != 0
+    assert "DJANGO_SECURE_HSTS_SECONDS >= 31536000" in too_short.stderr
+    assert a_year.stdout.split() == ["True", "31536000"], a_year.stderr
+
+
 def test_local_settings_fail_the_deployment_checklist():
     # The same check is not a rubber stamp: the dev profile must fail it.
     env = {**PRODUCTION_ENV, "DJANGO_SETTINGS_MODULE": "config.settings.local"}

@@ -3,6 +3,8 @@
 Verify a configuration with ``python manage.py check --deploy``.
 """
 
+from django.core.exceptions import ImproperlyConfigured
+
 from .base import *  # noqa: F403
 from .base import BASE_DIR, DATABASES, LOGGING, env
 
@@ -46,8 +48,21 @@ CSRF_COOKIE_NAME = "__Secure-csrftoken"
 # everywhere: browsers remember HSTS and won't let users reach an HTTP-only site.
 SECURE_HSTS_SECONDS = env.int("DJANGO_SECURE_HSTS_SECONDS", default=60)
 SECURE_HSTS_INCLUDE_SUBDOMAINS = env.bool("DJANGO_SECURE_HSTS_INCLUDE_SUBDOMAINS", default=True)
-SECURE_HSTS_PRELOAD = env.bool("DJANGO_SECURE_HSTS_PRELOAD", default=True)
+# Preload is the last step, off until a year-long max-age has run without trouble. It asks
+# browsers to build the domain into their HSTS preload list: HTTPS-only even on a first
+# visit, for every subdomain, and leaving the list takes months of browser releases.
+# https://hstspreload.org accepts a domain only with max-age >= 31536000, includeSubDomains
+# and preload.
+SECURE_HSTS_PRELOAD = env.bool("DJANGO_SECURE_HSTS_PRELOAD", default=False)
+if SECURE_HSTS_PRELOAD and (SECURE_HSTS_SECONDS < 31536000 or not SECURE_HSTS_INCLUDE_SUBDOMAINS):
+    raise ImproperlyConfigured(
+        "DJANGO_SECURE_HSTS_PRELOAD=true needs DJANGO_SECURE_HSTS_SECONDS >= 31536000 and "
+        "DJANGO_SECURE_HSTS_INCLUDE_SUBDOMAINS=true: the preload list refuses anything less."
+    )
 SECURE_CONTENT_TYPE_NOSNIFF = True
+# check --deploy warns while preload is off (security.W021, "cannot be submitted to the
+# preload list"): that is the decision above, taken on purpose, not an oversight.
+SILENCED_SYSTEM_CHECKS = ["security.W021"]
 
 # STATIC
 # ------------------------------------------------------------------------------
