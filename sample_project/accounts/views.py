@@ -8,8 +8,10 @@ Three ways to prove who you are, each shown over real HTTP in lesson 04:
 * DRF token: ``POST /api/auth/token/`` returns an opaque key stored in the database;
   send ``Authorization: Token <key>``. Valid until deleted.
 * JWT: ``POST /api/auth/jwt/`` returns a signed access + refresh pair; send
-  ``Authorization: Bearer <access>``. Checked without a database lookup, so it can't be
-  revoked: it just expires (JWT_ACCESS_MINUTES), and ``/jwt/refresh/`` issues a new one.
+  ``Authorization: Bearer <access>``. Its signature is checked without a token lookup, so
+  an access token can't be revoked: it just expires (JWT_ACCESS_MINUTES), and
+  ``/jwt/refresh/`` issues a new one. (Refresh tokens could be revoked with simplejwt's
+  ``token_blacklist`` app, which this project doesn't install.)
 
 The endpoints that take a password share the ``login`` throttle scope (THROTTLE_LOGIN_RATE).
 """

@@ -25,8 +25,9 @@ urlpatterns = [
     path("api/docs/", SpectacularSwaggerView.as_view(url_name="api-schema"), name="api-docs"),
     path("api/redoc/", SpectacularRedocView.as_view(url_name="api-schema"), name="api-redoc"),
     # GraphQL (lesson 08): one endpoint for every query and mutation. GraphiQL, the in-browser
-    # IDE a GET from a browser gets, loads its JavaScript from a CDN (unpkg.com), so it is on
-    # only with DEBUG: a production page must not run third-party scripts.
+    # IDE a GET from a browser gets, is served from our own static files (vendored, see
+    # config/graphql_view.py). It is on only with DEBUG: an IDE is a developer's tool. That
+    # hides no schema: introspection still answers in production.
     path("graphql", APIGraphQLView.as_view(schema=schema,
                                            graphql_ide="graphiql" if settings.DEBUG else None),
          name="graphql"),

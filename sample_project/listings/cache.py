@@ -118,8 +118,11 @@ def cached_response(method: Callable) -> Callable:
     every cached page stale at once. Responses vary on ``Authorization`` and ``Cookie``: a
     host sees their inactive listings, an anonymous visitor must not get that page.
 
-    A cached response skips the view, and with it DRF's throttling and permission checks —
-    fine for public, read-only data like this, wrong for anything private.
+    It wraps the viewset *action*, which DRF calls after ``initial()``: authentication,
+    permission and throttle checks run on every request, hit or miss. What a hit skips is
+    the action's body — the queryset, ``get_object()`` with its object permissions, and
+    serialization. Fine for the public catalogue; private data wants a key per user
+    (``wishlists/cache.py``).
     """
 
     @functools.wraps(method)

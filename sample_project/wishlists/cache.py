@@ -1,7 +1,9 @@
 """Caching a user's wishlist: private data, so cached per user and after authentication.
 
-``listings.cache.cached_response`` caches whole responses *before* the view runs, skipping its
-permission checks — fine for the public catalogue, wrong for a wishlist. Here the view runs as
+``listings.cache.cached_response`` caches whole responses keyed by URL and the raw
+``Authorization``/``Cookie`` headers, under the one listings generation — fine for the public
+catalogue, wrong for a wishlist: a key per token misses after every token refresh, and a
+guest's add could only show by making every cached listings page stale. Here the view runs as
 usual (401 for anonymous, the user from the token) and only the data is cached, under a key
 that names the user and two counters:
 

@@ -228,8 +228,9 @@ CELERY_TASK_DEFAULT_QUEUE = env("CELERY_TASK_DEFAULT_QUEUE", default="nexus")
 # dies mid-task leaves it to be redelivered) is switched on per task, in tasks.py, for
 # idempotent tasks only: a task that runs twice must do its work once.
 CELERY_TASK_ACKS_LATE = False
-# Reserve one message at a time: a prefetched message would wait behind a long task
-# (with late acks, on a worker that may die with it).
+# Reserve one message at a time: a prefetched message would wait behind a long task while
+# other workers sit idle. (It is not lost if this worker dies: a message is acknowledged
+# only when its task starts, or ends with late acks, so the broker hands it out again.)
 CELERY_WORKER_PREFETCH_MULTIPLIER = 1
 # No task may hold a worker forever. At the soft limit the task gets SoftTimeLimitExceeded
 # (it can clean up); at the hard limit the worker kills the process running it. Tasks set
@@ -357,14 +358,19 @@ REST_FRAMEWORK = {
 # JSON WEB TOKENS
 # ------------------------------------------------------------------------------
 # https://django-rest-framework-simplejwt.readthedocs.io/en/latest/settings.html
-# A JWT is checked by its signature alone, with no database lookup, so it cannot be
-# revoked before it expires: keep access tokens short-lived and let clients refresh.
+# An access token is checked by its signature and expiry, with no token lookup, so one can't
+# be revoked before it expires (deactivating the user does stop it: JWTAuthentication loads
+# the user on every request): keep access tokens short-lived and let clients refresh.
+# Refresh tokens could be revoked with simplejwt's token_blacklist app (a table lookup per
+# refresh); this project doesn't install it, so logging out ends a JWT session only on
+# the client.
 SIMPLE_JWT = {
     "ACCESS_TOKEN_LIFETIME": timedelta(minutes=env.int("JWT_ACCESS_MINUTES", default=5)),
     "REFRESH_TOKEN_LIFETIME": timedelta(days=env.int("JWT_REFRESH_DAYS", default=1)),
     "AUTH_HEADER_TYPES": ("Bearer",),
-    # Tokens are signed with SECRET_KEY (simplejwt's default): rotating the secret
-    # logs everyone out, which is what a leaked secret calls for.
+    # Tokens are signed with SIGNING_KEY, which defaults to SECRET_KEY; simplejwt ignores
+    # SECRET_KEY_FALLBACKS, so rotating the secret ends every JWT session at once (access
+    # and refresh), which is what a leaked secret calls for.
     # Don't write last_login on every token request: a database write per API call.
     "UPDATE_LAST_LOGIN": False,
 }
