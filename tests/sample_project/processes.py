@@ -84,7 +84,7 @@ def worker_env(sink: PrivateSink, queue: str | None = None, **extra: str) -> dic
         "EMAIL_HOST": HOST,
         "EMAIL_PORT": str(sink.port),
         # The textbook schedule (1, 2, 4 s) instead of a random wait below it.
-        "BOOKING_EMAIL_RETRY_JITTER": "false",
+        "EMAIL_TASK_RETRY_JITTER": "false",
         **extra,
     }
 
