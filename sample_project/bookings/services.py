@@ -11,6 +11,7 @@ from accounts.models import User
 from bookings.emails import booking_confirmation_message
 from bookings.models import ACTIVE_STATUSES, Booking, BookingStatus
 from config.exceptions import ConflictError
+from listings.cache import bump_generation_on_commit
 from listings.models import Listing
 
 OVERLAP_CONSTRAINT = "booking_no_overlap_active"
@@ -168,13 +169,18 @@ def booking_expire_unpaid(*, older_than: timedelta) -> int:
 
     Frees their nights for other guests. One UPDATE: a payment confirmed at the same
     moment either commits first (the booking is no longer pending and is skipped) or
-    waits for this one.
+    waits for this one. ``update()`` sends no signal, so this function tells the listings
+    cache itself: the availability search shows the freed nights on the next request.
     """
     cutoff = timezone.now() - older_than
     unpaid = Booking.objects.filter(status=BookingStatus.PENDING, created_at__lt=cutoff)
     for settled in _SETTLED_WHILE_PENDING:
         unpaid = unpaid.exclude(settled)
-    return unpaid.update(status=BookingStatus.CANCELLED, updated_at=timezone.now())
+    with transaction.atomic():
+        expired = unpaid.update(status=BookingStatus.CANCELLED, updated_at=timezone.now())
+        if expired:
+            bump_generation_on_commit()
+    return expired
 
 
 def booking_cancel(*, booking: Booking) -> Booking:

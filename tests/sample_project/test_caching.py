@@ -10,7 +10,7 @@ from __future__ import annotations
 import logging
 import threading
 import time
-from datetime import date
+from datetime import date, timedelta
 from decimal import Decimal
 
 import pytest
@@ -18,7 +18,11 @@ from django.core.cache import cache, caches
 from django.db import transaction
 from django.test import override_settings
 from django.test.utils import CaptureQueriesContext
+from django.utils import timezone
 
+from bookings.models import Booking, BookingStatus
+from bookings.services import booking_expire_unpaid
+from bookings.tasks import expire_unpaid_bookings
 from listings import cache as listings_cache
 from listings.models import Listing
 from listings.selectors import listing_city_stats
@@ -172,6 +176,57 @@ def test_a_bulk_delete_bumps_the_generation_once():
     with transaction.atomic():
         Listing.objects.all().delete()  # five post_delete signals
     assert listings_cache.generation() == before + 1
+
+
+@pytest.mark.django_db(transaction=True)
+def test_a_savepoint_rolled_back_keeps_the_bump_of_the_writes_around_it():
+    listing = ListingFactory()
+    before = listings_cache.generation()
+    with transaction.atomic():
+        listing_update(listing=listing, data={"title": "Kept"})
+        with pytest.raises(RuntimeError), transaction.atomic():
+            listing_update(listing=listing, data={"title": "Rolled back"})
+            raise RuntimeError("abort the savepoint")
+    assert listings_cache.generation() == before + 1
+
+
+@pytest.mark.django_db(transaction=True)
+def test_a_rolled_back_transaction_does_not_swallow_the_next_ones_bump():
+    listing = ListingFactory()
+    before = listings_cache.generation()
+    with pytest.raises(RuntimeError), transaction.atomic():
+        listing_update(listing=listing, data={"title": "Rolled back"})
+        raise RuntimeError("abort")
+    listing_update(listing=listing, data={"title": "Committed"})  # its own transaction
+    assert listings_cache.generation() == before + 1
+
+
+# --- write paths that send no signal: each invalidates itself ------------------------------------
+@pytest.mark.django_db(transaction=True)
+def test_expiring_unpaid_bookings_frees_their_nights_in_the_cached_search(api_client):
+    """booking_expire_unpaid is one UPDATE (no signal): it must invalidate the search itself."""
+    booking = BookingFactory(status=BookingStatus.PENDING)
+    Booking.objects.filter(pk=booking.pk).update(created_at=timezone.now() - timedelta(hours=1))
+    dates = {"check_in": booking.check_in.isoformat(), "check_out": booking.check_out.isoformat()}
+    assert api_client.get(LIST_URL, dates).json()["count"] == 0  # taken, and now cached
+
+    assert booking_expire_unpaid(older_than=timedelta(minutes=30)) == 1
+
+    found = api_client.get(LIST_URL, dates).json()
+    assert [item["id"] for item in found["results"]] == [booking.listing_id]
+
+
+@pytest.mark.django_db(transaction=True)
+def test_the_expiry_task_frees_the_nights_in_the_cached_search(api_client, worker):
+    """The same write path, the way beat runs it: a real worker, then the next request."""
+    booking = BookingFactory(status=BookingStatus.PENDING)
+    Booking.objects.filter(pk=booking.pk).update(created_at=timezone.now() - timedelta(hours=1))
+    dates = {"check_in": booking.check_in.isoformat(), "check_out": booking.check_out.isoformat()}
+    assert api_client.get(LIST_URL, dates).json()["count"] == 0
+
+    assert expire_unpaid_bookings.delay().get(timeout=15) == 1
+
+    assert api_client.get(LIST_URL, dates).json()["count"] == 1
 
 
 # --- stampede ------------------------------------------------------------------------------------
