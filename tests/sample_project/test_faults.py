@@ -178,7 +178,10 @@ def test_redis_killed_under_a_serving_api_costs_no_request_and_the_cache_comes_b
         assert wait_until(lambda: len(answers) >= 20, 15)
         cache_server.kill()  # SIGKILL mid-stream: connections die under in-flight requests
         killed = time.monotonic()
-        time.sleep(1.5)
+        # Redis stays dead until the API has answered ten requests without it (from state:
+        # the answers counted, not a pause that hopes they came).
+        assert wait_until(lambda: sum(at >= killed for at, _ in answers) >= 10, 15), \
+            "the API stopped answering while Redis was dead"
         cache_server.start()  # empty: it kept nothing
         back = time.monotonic()
         cache = cache_server.client(1)
