@@ -21,8 +21,8 @@ import sys
 import tempfile
 import time
 from collections.abc import Callable
-from dataclasses import dataclass
 from pathlib import Path
+from typing import NamedTuple
 from urllib.parse import urlsplit
 
 from django.conf import settings
@@ -154,14 +154,14 @@ class Gunicorn(Child):
         return self.base_url + path
 
 
-@dataclass(frozen=True)
-class TaskEvent:
-    """One line of the worker's log about a task: received, retry, succeeded, raised, soft limit."""
+class TaskEvent(NamedTuple):
+    """One line of the worker's log about a task: ``event`` is received, retry, succeeded,
+    raised or soft limit; ``detail`` the rest of the line (e.g. "Retry in 2s: …")."""
 
-    task: str
-    id: str
+    task: str  # its name, e.g. bookings.tasks.send_booking_confirmation
+    id: str  # the task id (a message redelivered keeps it)
     event: str
-    detail: str = ""
+    detail: str
 
 
 # Celery's log lines about a task, e.g.
