@@ -1,35 +1,50 @@
-"""What every test directory shares: a transactional test ends alone on its database."""
+"""What every test directory shares, and the private servers the sample project's tests ask for.
+
+Its transactional tests end alone on their database (``testsupport.isolation``, the sample
+project's own rule, applied to this folder too). And the course's suite answers the sample
+project's hooks (``testsupport.standins``): a Chapa sandbox and a redis-server of a test's own,
+which the sample project, tested alone, has no way to start.
+"""
 
 from __future__ import annotations
 
-from collections.abc import Iterator
+from dataclasses import dataclass
+from pathlib import Path
 
 import pytest
 
-from tests.sample_project.processes import assert_alone_on_the_database, drain_background_work
+from nexus.redis_tools import PrivateRedis
+from nexus.standins.chapa import config as sandbox_config
+from tests.chapa.conftest import Sandbox
+from testsupport.isolation import nothing_outlives_the_test  # noqa: F401  (autouse, applied here)
 
 
-def _transactional(request: pytest.FixtureRequest) -> bool:
-    """True for a test whose rows are committed, so that pytest-django flushes after it."""
-    marker = request.node.get_closest_marker("django_db")  # django_db(transaction=True) or (True)
-    positional = marker.args[0] if marker and marker.args else False
-    if marker and marker.kwargs.get("transaction", positional):
-        return True
-    return bool({"transactional_db", "live_server"} & set(request.fixturenames))
+@dataclass
+class PrivateSandbox(Sandbox):
+    """The course's Chapa sandbox as ``testsupport.standins`` describes a private one."""
+
+    webhook_attempts: int = sandbox_config.WEBHOOK_ATTEMPTS
+
+    @property
+    def running(self) -> bool:
+        return self.process is not None and self.process.poll() is None
+
+    def stop(self) -> None:
+        if self.running:
+            self.process.terminate()
+            self.process.wait(timeout=10)
+
+    def close(self) -> None:
+        self.stop()
 
 
-@pytest.fixture(autouse=True)
-def _nothing_outlives_the_test(request: pytest.FixtureRequest) -> Iterator[None]:
-    """Before a transactional test's flush: its background work done, nobody else connected.
+@pytest.hookimpl(optionalhook=True)
+def pytest_sample_project_private_chapa(home: Path) -> PrivateSandbox:
+    sandbox = PrivateSandbox(home)
+    sandbox.start()
+    return sandbox
 
-    The flush TRUNCATEs every table; a worker or server still in a transaction of the test's
-    work deadlocks it (see tests/sample_project/processes.py).
-    """
-    if not _transactional(request):
-        yield
-        return
-    # pytest-django's database fixture first, so that its teardown, the flush, comes after ours.
-    request.getfixturevalue("transactional_db")
-    yield
-    drain_background_work()
-    assert_alone_on_the_database()
+
+@pytest.hookimpl(optionalhook=True)
+def pytest_sample_project_private_redis(home: Path, persistent: bool) -> PrivateRedis:
+    return PrivateRedis(home, persistent=persistent)

@@ -5,14 +5,12 @@ check-out before check-in, too many guests or overlapping stays are the service'
 business (bookings.services.booking_create), so they hold for every caller.
 """
 
-from drf_spectacular.types import OpenApiTypes
-from drf_spectacular.utils import extend_schema_field
 from rest_framework import serializers
 
 from accounts.models import User
 from bookings.models import Booking
 from listings.models import Listing
-from listings.selectors import listing_list_visible_to
+from listings.serializers import VisibleListingField
 
 
 class BookingListingSerializer(serializers.ModelSerializer):
@@ -49,16 +47,6 @@ class BookingSerializer(serializers.ModelSerializer):
             "created_at",
         ]
         read_only_fields = fields
-
-
-@extend_schema_field(OpenApiTypes.INT)  # the docs can't see a model behind get_queryset()
-class VisibleListingField(serializers.PrimaryKeyRelatedField):
-    """A listing id, resolved among the listings the requesting user may see."""
-
-    def get_queryset(self):
-        # Another host's inactive listing is "does not exist" here, as it is a 404 at
-        # /api/listings/<id>/: the API never confirms what it won't show you.
-        return listing_list_visible_to(user=self.context["request"].user)
 
 
 class BookingInputSerializer(serializers.Serializer):

@@ -4,16 +4,28 @@ from datetime import date, timedelta
 
 from django.core.exceptions import ValidationError
 from django.db import IntegrityError, transaction
+from django.db.models import Q
 from django.utils import timezone
 
 from accounts.models import User
 from bookings.emails import booking_confirmation_message
 from bookings.models import ACTIVE_STATUSES, Booking, BookingStatus
 from config.exceptions import ConflictError
+from listings.cache import bump_generation_on_commit
 from listings.models import Listing
-from payments.models import PaymentStatus
 
 OVERLAP_CONSTRAINT = "booking_no_overlap_active"
+
+# Pending bookings that are settled although not confirmed yet, which the expiry must leave
+# alone. Bookings can't know how a booking gets paid (payments depends on bookings, not the
+# reverse), so the payments app adds its condition when it loads (PaymentsConfig.ready()).
+_SETTLED_WHILE_PENDING: list[Q] = []
+
+
+def booking_expiry_exempt(condition: Q) -> None:
+    """Keep pending bookings matching ``condition`` from expiring (e.g. a successful payment)."""
+    if condition not in _SETTLED_WHILE_PENDING:  # Django may call an app's ready() twice
+        _SETTLED_WHILE_PENDING.append(condition)
 
 
 class BookingOverlapError(ConflictError):
@@ -157,13 +169,18 @@ def booking_expire_unpaid(*, older_than: timedelta) -> int:
 
     Frees their nights for other guests. One UPDATE: a payment confirmed at the same
     moment either commits first (the booking is no longer pending and is skipped) or
-    waits for this one.
+    waits for this one. ``update()`` sends no signal, so this function tells the listings
+    cache itself: the availability search shows the freed nights on the next request.
     """
     cutoff = timezone.now() - older_than
-    unpaid = Booking.objects.filter(status=BookingStatus.PENDING, created_at__lt=cutoff).exclude(
-        payments__status=PaymentStatus.SUCCESS
-    )
-    return unpaid.update(status=BookingStatus.CANCELLED, updated_at=timezone.now())
+    unpaid = Booking.objects.filter(status=BookingStatus.PENDING, created_at__lt=cutoff)
+    for settled in _SETTLED_WHILE_PENDING:
+        unpaid = unpaid.exclude(settled)
+    with transaction.atomic():
+        expired = unpaid.update(status=BookingStatus.CANCELLED, updated_at=timezone.now())
+        if expired:
+            bump_generation_on_commit()
+    return expired
 
 
 def booking_cancel(*, booking: Booking) -> Booking:

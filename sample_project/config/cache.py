@@ -1,4 +1,6 @@
-"""The cache backend: Django's RedisCache, except that an unreachable Redis is a cache miss.
+"""The project's cache: a backend that survives Redis outages, and generation counters.
+
+**The backend** is Django's RedisCache, except that an unreachable Redis is a cache miss.
 
 A cache holds copies. Losing it must make the site slower, never make it fail: with the stock
 backend, every ``cache.get`` raises ``ConnectionError`` while Redis is down, so each cached
@@ -11,6 +13,10 @@ milliseconds per request instead of a hung worker.
 Only *connection* failures are swallowed. Any other Redis error (a wrong key type, an
 out-of-memory refusal) is a bug to see, so it still raises.
 
+**Generations** (:class:`Generation`) are how the apps invalidate: a cache key contains a
+counter's current value, and a write increments the counter once its transaction commits, so
+every key built before is never read again (listings/cache.py, wishlists/cache.py).
+
 https://docs.djangoproject.com/en/5.2/topics/cache/#redis
 """
 
@@ -19,10 +25,13 @@ from __future__ import annotations
 import functools
 import logging
 import threading
+import time
 from collections.abc import Callable
 from typing import Any
 
+from django.core.cache import cache
 from django.core.cache.backends.redis import RedisCache, RedisCacheClient
+from django.db import transaction
 from redis.exceptions import ConnectionError as RedisConnectionError
 from redis.exceptions import TimeoutError as RedisTimeoutError
 
@@ -154,3 +163,81 @@ class ResilientRedisCache(RedisCache):
     set_many = _fail_open(_nothing_stored)(RedisCache.set_many)
     delete_many = _fail_open(_none)(RedisCache.delete_many)
     clear = _fail_open(_false)(RedisCache.clear)
+
+
+# --- generations: invalidation without deleting keys ---------------------------------------------
+class Generation:
+    """A counter in the cache that keys contain: bumping it makes every such key stale at once.
+
+    Nothing is deleted (some keys, like ``cache_page``'s, are hashes nobody can rebuild): after
+    a bump every key is new, and the old entries expire on their own.
+    """
+
+    def __init__(self, key: str) -> None:
+        self.key = key
+
+    @staticmethod
+    def _fresh() -> int:
+        # Milliseconds since the epoch: if the counter is ever lost (evicted, flushed), it comes
+        # back larger than any value it had, so keys from before can never be read again.
+        return time.time_ns() // 1_000_000
+
+    def current(self) -> int:
+        """The counter's value now; 0 only while Redis is unreachable."""
+        value = cache.get(self.key)
+        if value is None:
+            # add(): of two first requests, one stores its value and both then read the same.
+            cache.add(self.key, self._fresh(), timeout=None)
+            value = cache.get(self.key, 0)
+        return value
+
+    def bump(self) -> None:
+        """Make every key built from the current value stale: the next read computes afresh."""
+        try:
+            cache.incr(self.key)  # atomic in Redis: concurrent writers never lose a bump
+        except ValueError:  # no counter yet (or Redis unreachable): start a new, larger one
+            cache.add(self.key, self._fresh(), timeout=None)
+
+    def bump_on_commit(self, *, using: str | None = None) -> None:
+        """Bump once the current transaction commits (at once outside one); once per commit.
+
+        Invalidating inside the transaction would let a concurrent request read the old row
+        (the new one isn't committed yet) and cache it under the new value. Each call hands
+        ``transaction.on_commit`` a callback, but the callbacks share one :class:`_PendingBump`
+        until it runs, so a commit that changed a thousand rows bumps once. The rest is
+        ``on_commit``'s documented behaviour: a rollback (of the transaction, or of a savepoint
+        around the call) discards the callbacks, and the shared bump waits for the next commit.
+        """
+        pending = _pending_bumps()
+        bump = pending.get((using, self.key))
+        if bump is None:
+            bump = pending[(using, self.key)] = _PendingBump(self, using)
+        transaction.on_commit(bump, using=using)
+
+
+class _PendingBump:
+    """One bump shared by the on-commit callbacks of a transaction: the first to run bumps."""
+
+    def __init__(self, generation: Generation, using: str | None) -> None:
+        self.generation = generation
+        self.using = using
+        self.done = False
+
+    def __call__(self) -> None:
+        if self.done:
+            return
+        self.done = True
+        pending = _pending_bumps()
+        if pending.get((self.using, self.generation.key)) is self:
+            del pending[(self.using, self.generation.key)]
+        self.generation.bump()
+
+
+# Per thread, like Django's database connections (and so their transactions).
+_local = threading.local()
+
+
+def _pending_bumps() -> dict[tuple[str | None, str], _PendingBump]:
+    if not hasattr(_local, "bumps"):
+        _local.bumps = {}
+    return _local.bumps

@@ -33,6 +33,8 @@ from django.utils.cache import patch_cache_control
 from django.views.decorators.cache import cache_page
 from django.views.decorators.vary import vary_on_headers
 
+from config.cache import Generation
+
 T = TypeVar("T")
 
 NAMESPACE = "listings"
@@ -43,28 +45,22 @@ _MISSING = object()
 
 
 # --- the generation ------------------------------------------------------------------------------
-def _fresh_generation() -> int:
-    # Milliseconds since the epoch: if the counter is ever lost (evicted, flushed), it comes
-    # back larger than any value it had, so keys from before can never be read again.
-    return time.time_ns() // 1_000_000
+#: The generation of listings data: every cached listings key contains its current value.
+GENERATION = Generation(GENERATION_KEY)
+#: The current generation (an int); see :meth:`config.cache.Generation.current`.
+generation = GENERATION.current
+#: Make every cached listings entry stale now: the next read computes a fresh one.
+bump_generation = GENERATION.bump
 
 
-def generation() -> int:
-    """The current generation of listings data; every cached listings key contains it."""
-    value = cache.get(GENERATION_KEY)
-    if value is None:
-        # add(): of two first requests, one stores its value and both then read the same.
-        cache.add(GENERATION_KEY, _fresh_generation(), timeout=None)
-        value = cache.get(GENERATION_KEY, 0)  # 0 only while Redis is unreachable
-    return value
+def bump_generation_on_commit() -> None:
+    """Make every cached listings entry stale once the current transaction commits.
 
-
-def bump_generation() -> None:
-    """Make every cached listings entry stale: the next read computes a fresh one."""
-    try:
-        cache.incr(GENERATION_KEY)  # atomic in Redis: concurrent writers never lose a bump
-    except ValueError:  # no counter yet (or Redis unreachable): start a new, larger one
-        cache.add(GENERATION_KEY, _fresh_generation(), timeout=None)
+    What every write to listings data calls — a signal for ``save()``/``delete()``, the
+    service itself for ``update()``, bulk writes and raw SQL, which send no signal. One
+    bump per transaction, however many rows it wrote (``config.cache.Generation``).
+    """
+    GENERATION.bump_on_commit()
 
 
 def listings_key(*parts: object) -> str:

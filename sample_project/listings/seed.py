@@ -23,8 +23,8 @@ from django.db.models import F
 
 from accounts.models import Role, User
 from bookings.models import Booking, BookingStatus
+from listings.cache import bump_generation_on_commit
 from listings.models import City, Listing, Review, listing_slug
-from listings.signals import invalidate_listings_on_commit
 from payments.models import Currency, Payment, PaymentStatus
 
 DEMO_PASSWORD = "nexus-demo-1234"
@@ -214,7 +214,7 @@ def seed_demo_data(*, listings: int = 200, seed: int = 42, replace: bool = False
         for model in (Listing, Booking, Payment):
             model.objects.update(updated_at=F("created_at"))
         # bulk_create() and update() send no signals: tell the listings cache ourselves.
-        invalidate_listings_on_commit()
+        bump_generation_on_commit()
 
     return SeedSummary(
         users=len(hosts) + len(guests) + 1,

@@ -13,6 +13,7 @@ from rest_framework import serializers
 from accounts.models import User
 from bookings.selectors import booking_list_visible_to
 from listings.models import Listing, Review
+from listings.selectors import listing_list_visible_to
 
 
 class ListingHostSerializer(serializers.ModelSerializer):
@@ -21,6 +22,16 @@ class ListingHostSerializer(serializers.ModelSerializer):
     class Meta:
         model = User
         fields = ["id", "username"]
+
+
+@extend_schema_field(OpenApiTypes.INT)  # the docs can't see a model behind get_queryset()
+class VisibleListingField(serializers.PrimaryKeyRelatedField):
+    """A listing id, resolved among the listings the requesting user may see."""
+
+    def get_queryset(self):
+        # Another host's inactive listing is "does not exist" here, as it is a 404 at
+        # /api/listings/<id>/: the API never confirms what it won't show you.
+        return listing_list_visible_to(user=self.context["request"].user)
 
 
 class ListingSerializer(serializers.ModelSerializer):

@@ -3,7 +3,7 @@
 from celery import shared_task
 from django.conf import settings
 
-from bookings.tasks import EMAIL_TASK_OPTIONS
+from config.task_policy import EMAIL_TASK_OPTIONS
 from payments.models import Payment
 from payments.services import payment_receipt_send, payment_reconcile_pending
 

@@ -19,40 +19,23 @@ Nothing is deleted: a changed counter makes a new key, and old entries expire on
 
 from __future__ import annotations
 
-import time
-
-from django.core.cache import cache
-
 from accounts.models import User
+from config.cache import Generation
 from listings.cache import get_or_compute, listings_key
 
 
-def _fresh_version() -> int:
-    # Milliseconds since the epoch, as for the listings generation: a counter that was lost
-    # (evicted, flushed) comes back larger than any value it had, so old keys stay unread.
-    return time.time_ns() // 1_000_000
-
-
-def _version_key(user_id: int) -> str:
-    return f"wishlists:user:{user_id}:version"
+def _version(user_id: int) -> Generation:
+    return Generation(f"wishlists:user:{user_id}:version")
 
 
 def wishlist_version(user_id: int) -> int:
     """The current version of ``user_id``'s wishlist; part of its cache key."""
-    key = _version_key(user_id)
-    value = cache.get(key)
-    if value is None:
-        cache.add(key, _fresh_version(), timeout=None)
-        value = cache.get(key, 0)  # 0 only while Redis is unreachable
-    return value
+    return _version(user_id).current()
 
 
-def bump_wishlist_version(user_id: int) -> None:
-    """Make ``user_id``'s cached wishlist stale: the next read computes a fresh one."""
-    try:
-        cache.incr(_version_key(user_id))  # atomic: concurrent writers never lose a bump
-    except ValueError:  # no counter yet (or Redis unreachable): start a new, larger one
-        cache.add(_version_key(user_id), _fresh_version(), timeout=None)
+def bump_wishlist_version_on_commit(user_id: int) -> None:
+    """Make ``user_id``'s cached wishlist stale once the current transaction commits."""
+    _version(user_id).bump_on_commit()
 
 
 def wishlist_key(user_id: int) -> str:

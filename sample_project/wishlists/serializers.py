@@ -2,8 +2,8 @@
 
 from rest_framework import serializers
 
-from bookings.serializers import VisibleListingField
 from listings.models import Listing
+from listings.serializers import VisibleListingField
 from wishlists.models import WishlistItem
 
 

@@ -6,16 +6,13 @@ from caching the old list under the new version. Price changes need nothing here
 contains the listings generation, which ``listings/signals.py`` already bumps.
 """
 
-from functools import partial
-
-from django.db import transaction
 from django.db.models.signals import post_delete, post_save
 from django.dispatch import receiver
 
-from wishlists.cache import bump_wishlist_version
+from wishlists.cache import bump_wishlist_version_on_commit
 from wishlists.models import WishlistItem
 
 
 @receiver([post_save, post_delete], sender=WishlistItem, dispatch_uid="wishlists-cache-item")
 def wishlist_changed(sender, instance: WishlistItem, **kwargs) -> None:
-    transaction.on_commit(partial(bump_wishlist_version, instance.user_id))
+    bump_wishlist_version_on_commit(instance.user_id)

@@ -2,7 +2,7 @@
 
 from celery import shared_task
 
-from bookings.tasks import EMAIL_TASK_OPTIONS
+from config.task_policy import EMAIL_TASK_OPTIONS
 from wishlists.models import WishlistItem
 from wishlists.services import wishlist_price_drop_send
 

@@ -3,7 +3,7 @@
 Drives Debian's Chromium (``/usr/bin/chromium``, headless) with Playwright, whose Python package
 brings its own driver: no ``playwright install``, no downloaded browser. Everything else is real
 too: the API under gunicorn, the sandbox's HTML checkout page, the redirect back to us, the webhook,
-the worker that emails the receipt (see ``tests/sample_project/payments_stack.py``).
+the worker that emails the receipt (see ``sample_project/testsupport/payments.py``).
 """
 
 from __future__ import annotations
@@ -17,8 +17,7 @@ from django.db import connections
 
 from bookings.models import BookingStatus
 from payments.models import Payment, PaymentStatus
-from tests.sample_project.payments_stack import DECLINED, VISA, PaymentStack, future_booking
-from tests.sample_project.processes import drained_after_each_test
+from testsupport.payments import DECLINED, VISA, PaymentStack, future_booking, running_stack
 
 CHROMIUM = Path("/usr/bin/chromium")
 CHROMIUM_ARGS = ["--headless", "--no-sandbox", "--disable-gpu", "--disable-background-networking",
@@ -38,12 +37,9 @@ pytestmark = [pytest.mark.slow, pytest.mark.django_db(transaction=True)]
 
 
 @pytest.fixture(scope="module")
-def stack(django_db_setup, django_db_blocker, tmp_path_factory) -> Iterator[PaymentStack]:
-    with django_db_blocker.unblock():
-        running = PaymentStack(tmp_path_factory.mktemp("checkout"))
-    with drained_after_each_test(running.drain):
-        yield running
-    running.stop()
+def stack(request, django_db_setup, django_db_blocker, tmp_path_factory) -> Iterator[PaymentStack]:
+    with running_stack(request, django_db_blocker, tmp_path_factory.mktemp("checkout")) as stack:
+        yield stack
 
 
 @pytest.fixture(scope="module")

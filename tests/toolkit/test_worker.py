@@ -151,3 +151,7 @@ def test_nexus_worker_says_when_the_notebook_never_ran(isolated_services):
     assert done.returncode == 1
     assert "database nexus_nb_42 does not exist yet" in done.stderr
     assert 'nexus.start("42")' in done.stderr
+
+
+def test_nexus_exports_the_worker():
+    assert nexus.worker.__module__ == "nexus.worker"

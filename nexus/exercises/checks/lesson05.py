@@ -211,7 +211,7 @@ def check_invalidate_listing_summary(handler) -> None:
     from django.db import transaction
     from django.db.models.signals import post_save
 
-    from listings.cache import bump_generation
+    from listings.cache import GENERATION
     from listings.models import Listing
 
     look = 'lesson 05, "5. Invalidation" (on_commit) and sample_project/listings/signals.py'
@@ -231,7 +231,7 @@ def check_invalidate_listing_summary(handler) -> None:
                     listing.save()
                     inside["present"] = key in space.names()
                     inside["registered"] = [c for c in _callbacks()[before:]
-                                            if c is not bump_generation]
+                                            if getattr(c, "generation", None) is not GENERATION]
                     raise Rollback
             except Rollback:
                 pass

@@ -107,7 +107,8 @@ def check_test_catches_bugs(test) -> None:
 
     from bookings.services import booking_create
 
-    look = 'lesson 10, "3. Fixtures and factories" and tests/sample_project/test_booking_create.py'
+    look = ('lesson 10, "3. Fixtures and factories" and '
+            'sample_project/tests/services/test_booking_services.py')
     failure = _run_test(test, booking_create)
     if failure is not None:
         if isinstance(failure, ValidationError):
@@ -179,7 +180,7 @@ def check_stay_factory(make_stay_factory) -> None:
 
     from bookings.models import Booking
 
-    look = 'lesson 10, "3. Fixtures and factories" and tests/sample_project/factories.py'
+    look = 'lesson 10, "3. Fixtures and factories" and sample_project/testsupport/factories.py'
     made = make_stay_factory()
     if not (isinstance(made, type) and issubclass(made, factory.django.DjangoModelFactory)
             and made._meta.model is Booking):

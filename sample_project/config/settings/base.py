@@ -266,9 +266,6 @@ CELERY_BEAT_SCHEDULE = {
 # ------------------------------------------------------------------------------
 # A pending booking holds its nights this long; unpaid after that, it is cancelled.
 BOOKING_PAYMENT_WINDOW = timedelta(minutes=env.int("BOOKING_PAYMENT_WINDOW_MINUTES", default=30))
-# Retries of the confirmation email wait 1, 2, 4, 8… s; with jitter each wait is random
-# between 0 and that, so many failed emails don't all retry at the same moment.
-BOOKING_EMAIL_RETRY_JITTER = env.bool("BOOKING_EMAIL_RETRY_JITTER", default=True)
 
 # EMAIL
 # ------------------------------------------------------------------------------
@@ -284,6 +281,12 @@ EMAIL_HOST_PASSWORD = env.secret("EMAIL_HOST_PASSWORD", default="")
 EMAIL_TIMEOUT = 10
 DEFAULT_FROM_EMAIL = env("DEFAULT_FROM_EMAIL", default="Nexus Stays <bookings@nexus.example>")
 SERVER_EMAIL = DEFAULT_FROM_EMAIL
+# Retries of an email task (config/task_policy.py) wait 1, 2, 4, 8… s; with jitter each wait
+# is random between 0 and that, so many failed emails don't all retry at the same moment.
+# BOOKING_EMAIL_RETRY_JITTER is this variable's former name, still read (see .env.example).
+EMAIL_TASK_RETRY_JITTER = env.bool(
+    "EMAIL_TASK_RETRY_JITTER", default=env.bool("BOOKING_EMAIL_RETRY_JITTER", default=True)
+)
 
 # PAYMENTS (Chapa)
 # ------------------------------------------------------------------------------

@@ -1,0 +1,151 @@
+"""bookings.services.booking_create: price, validation, and the overlap error."""
+
+import threading
+from datetime import timedelta
+from decimal import Decimal
+
+import pytest
+from django.core.exceptions import ValidationError
+from django.db import connection
+from django.utils import timezone
+
+from bookings.models import Booking, BookingStatus
+from bookings.services import BookingOverlapError, booking_create
+from testsupport.factories import BookingFactory, ListingFactory, UserFactory
+
+pytestmark = pytest.mark.django_db
+
+
+@pytest.fixture
+def listing():
+    return ListingFactory(price_per_night=Decimal("1250.50"), max_guests=3)
+
+
+@pytest.fixture
+def guest():
+    return UserFactory()
+
+
+@pytest.fixture
+def arrival():
+    # Relative to today: the service refuses check-ins in the past.
+    return timezone.localdate() + timedelta(days=60)
+
+
+def book(listing, guest, arrival, *, nights=3, start=0, guests=2):
+    check_in = arrival + timedelta(days=start)
+    return booking_create(
+        listing=listing,
+        guest=guest,
+        check_in=check_in,
+        check_out=check_in + timedelta(days=nights),
+        guests=guests,
+    )
+
+
+def test_creates_a_pending_booking_priced_nights_times_rate(listing, guest, arrival):
+    booking = book(listing, guest, arrival, nights=3)
+
+    booking.refresh_from_db()
+    assert booking.status == BookingStatus.PENDING
+    assert booking.total_price == Decimal("3751.50")
+    assert (booking.listing, booking.guest, booking.guests) == (listing, guest, 2)
+
+
+@pytest.mark.parametrize("nights", [0, -1])
+def test_check_out_must_follow_check_in(listing, guest, arrival, nights):
+    with pytest.raises(ValidationError) as excinfo:
+        book(listing, guest, arrival, nights=nights)
+    assert "check_out" in excinfo.value.message_dict
+    assert not Booking.objects.exists()
+
+
+def test_check_in_cannot_be_in_the_past(listing, guest):
+    yesterday = timezone.localdate() - timedelta(days=1)
+    with pytest.raises(ValidationError) as excinfo:
+        book(listing, guest, yesterday)
+    assert "check_in" in excinfo.value.message_dict
+
+
+@pytest.mark.parametrize("guests", [0, 4])
+def test_guests_between_one_and_listing_capacity(listing, guest, arrival, guests):
+    with pytest.raises(ValidationError) as excinfo:
+        book(listing, guest, arrival, guests=guests)
+    assert "guests" in excinfo.value.message_dict
+    assert not Booking.objects.exists()
+
+
+def test_capacity_itself_is_allowed(listing, guest, arrival):
+    assert book(listing, guest, arrival, guests=3).guests == 3
+
+
+def test_inactive_listing_cannot_be_booked(guest, arrival):
+    listing = ListingFactory(is_active=False)
+    with pytest.raises(ValidationError) as excinfo:
+        book(listing, guest, arrival)
+    assert "listing" in excinfo.value.message_dict
+
+
+def test_overlap_raises_a_domain_error_not_an_integrity_error(listing, guest, arrival):
+    book(listing, guest, arrival, nights=3)
+
+    with pytest.raises(BookingOverlapError) as excinfo:
+        book(listing, UserFactory(), arrival, start=2, nights=2)
+
+    assert isinstance(excinfo.value, ValidationError)  # so callers can treat it as a 4xx
+    assert excinfo.value.code == "booking_overlap"  # the API sends it as "code"
+    # The savepoint kept the transaction usable: we can still query.
+    assert Booking.objects.filter(listing=listing).count() == 1
+
+
+def test_overlap_with_a_confirmed_booking_made_elsewhere(listing, guest, arrival):
+    BookingFactory(
+        listing=listing,
+        check_in=arrival,
+        check_out=arrival + timedelta(days=5),
+        status=BookingStatus.CONFIRMED,
+    )
+    with pytest.raises(BookingOverlapError):
+        book(listing, guest, arrival, start=4, nights=1)
+
+
+def test_back_to_back_booking_succeeds(listing, guest, arrival):
+    first = book(listing, guest, arrival, nights=3)
+    second = book(listing, UserFactory(), arrival, start=3, nights=2)
+    assert second.check_in == first.check_out
+
+
+def test_cancelled_booking_frees_its_dates(listing, guest, arrival):
+    first = book(listing, guest, arrival)
+    Booking.objects.filter(pk=first.pk).update(status=BookingStatus.CANCELLED)
+    assert book(listing, UserFactory(), arrival).pk != first.pk
+
+
+@pytest.mark.django_db(transaction=True)
+def test_concurrent_requests_for_the_same_nights_book_once(arrival):
+    """Two requests race for the same dates; PostgreSQL lets exactly one win."""
+    listing = ListingFactory(max_guests=2)
+    guests = [UserFactory(), UserFactory()]
+    start = threading.Barrier(len(guests))
+    outcomes: list[str] = []
+
+    def attempt(guest):
+        try:
+            start.wait()  # release both inserts at the same moment
+            book(listing, guest, arrival, nights=4, guests=1)
+            outcomes.append("booked")
+        except BookingOverlapError:
+            outcomes.append("overlap")
+        except Exception as exc:  # anything else is a bug worth seeing in the assertion
+            outcomes.append(repr(exc))
+        finally:
+            connection.close()  # each thread opened its own connection
+
+    threads = [threading.Thread(target=attempt, args=(guest,)) for guest in guests]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join(timeout=30)
+
+    assert sorted(outcomes) == ["booked", "overlap"]
+    assert Booking.objects.filter(listing=listing).count() == 1
