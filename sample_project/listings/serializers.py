@@ -14,6 +14,7 @@ from accounts.models import User
 from bookings.selectors import booking_list_visible_to
 from listings.models import Listing, Review
 from listings.selectors import listing_list_visible_to
+from listings.services import LISTING_EDITABLE_FIELDS
 
 
 class ListingHostSerializer(serializers.ModelSerializer):
@@ -84,16 +85,7 @@ class ListingInputSerializer(serializers.ModelSerializer):
 
     class Meta:
         model = Listing
-        fields = [
-            "title",
-            "description",
-            "city",
-            "address",
-            "price_per_night",
-            "max_guests",
-            "bedrooms",
-            "is_active",
-        ]
+        fields = LISTING_EDITABLE_FIELDS  # the service's list: one place says what a host sets
 
 
 class ReviewAuthorSerializer(serializers.ModelSerializer):
