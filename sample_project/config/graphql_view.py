@@ -9,7 +9,14 @@ CSRF is handled like DRF handles it: the view is exempt from Django's blanket ch
 client sending a Bearer token has no CSRF cookie and needs none: a hostile page can't make a
 browser add that header), and ``SessionAuthentication`` enforces CSRF for the one case that
 needs it, a request authenticated by the session cookie.
+
+Throttling is the REST API's too: ``DEFAULT_THROTTLE_CLASSES`` with the rates from
+``DEFAULT_THROTTLE_RATES`` (anonymous clients per address, users per account), counted in
+the same cache. Without it one client could hold every worker with expensive queries; a
+refused request gets 429, ``Retry-After`` and a GraphQL error with the code ``THROTTLED``.
 """
+
+import math
 
 from django.http import HttpRequest, HttpResponseBase, JsonResponse
 from django.templatetags.static import static
@@ -64,6 +71,21 @@ class APIGraphQLView(GraphQLView):
             detail = exc.detail.get("detail", exc.detail) if isinstance(exc.detail, dict) \
                 else exc.detail
             code = "UNAUTHENTICATED" if exc.status_code == 401 else "FORBIDDEN"
-            error = {"message": str(detail), "extensions": {"code": code}}
-            return JsonResponse({"errors": [error]}, status=exc.status_code)
+            return graphql_error(str(detail), code=code, status=exc.status_code)
+        waits = [throttle.wait() for throttle in
+                 (throttle_class() for throttle_class in api_settings.DEFAULT_THROTTLE_CLASSES)
+                 if not throttle.allow_request(api_request, self)]
+        if waits:
+            wait = max((seconds for seconds in waits if seconds is not None), default=None)
+            response = graphql_error(str(exceptions.Throttled(wait).detail), code="THROTTLED",
+                                     status=429)
+            if wait is not None:
+                response["Retry-After"] = str(math.ceil(wait))
+            return response
         return super().dispatch(request, *args, **kwargs)
+
+
+def graphql_error(message: str, *, code: str, status: int) -> JsonResponse:
+    """A GraphQL-shaped error for a request refused before strawberry runs it."""
+    error = {"message": message, "extensions": {"code": code}}
+    return JsonResponse({"errors": [error]}, status=status)

@@ -409,6 +409,9 @@ SPECTACULAR_SETTINGS = {
 # (fifty aliases of one list field are fifty lists).
 GRAPHQL_MAX_DEPTH = env.int("GRAPHQL_MAX_DEPTH", default=6)
 GRAPHQL_MAX_ALIASES = env.int("GRAPHQL_MAX_ALIASES", default=15)
+# Fields a query may ask for with its fragments written out in place: a few hundred bytes of
+# fragments spreading each other twice expand to millions (config/graphql_limits.py).
+GRAPHQL_MAX_SELECTIONS = env.int("GRAPHQL_MAX_SELECTIONS", default=1000)
 # https://strawberry.rocks/docs/django/guide/pagination — like REST's PAGE_SIZE and its
 # page_size cap: a list field returns 20 rows unless asked, never more than 100.
 STRAWBERRY_DJANGO = {
