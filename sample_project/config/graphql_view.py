@@ -23,10 +23,12 @@ from django.templatetags.static import static
 from django.utils.decorators import method_decorator
 from django.views.decorators.csrf import csrf_exempt
 from rest_framework import exceptions
-from rest_framework.parsers import FormParser, JSONParser, MultiPartParser
+from rest_framework.parsers import FormParser, MultiPartParser
 from rest_framework.request import Request
 from rest_framework.settings import api_settings
 from strawberry.django.views import GraphQLView
+
+from config.parsers import JSONParser
 
 #: The CDN files strawberry's GraphiQL page loads → our vendored copies (config/static/graphiql/).
 #: Byte-identical, so the page's integrity="sha384-…" attributes still hold: the IDE works
@@ -82,6 +84,16 @@ class APIGraphQLView(GraphQLView):
             if wait is not None:
                 response["Retry-After"] = str(math.ceil(wait))
             return response
+        if request.method == "POST":
+            # strawberry assumes a body it can decode into an object: anything else (bytes
+            # that aren't UTF-8, a bare number, JSON nested too deep) crashed it with a 500.
+            try:
+                body = api_request.data
+            except exceptions.ParseError as exc:
+                return graphql_error(str(exc.detail), code="BAD_REQUEST", status=400)
+            if not isinstance(body, dict):
+                return graphql_error("The request body must be a JSON object with a `query`.",
+                                     code="BAD_REQUEST", status=400)
         return super().dispatch(request, *args, **kwargs)
 
 

@@ -4,6 +4,8 @@ Each app declares its types and root fields in ``<app>/graphql.py``; this module
 and adds the extensions that apply to every operation:
 
 * ``ClientErrors`` — Django errors become GraphQL errors with a code (config.graphql_errors);
+* ``MaxTokensLimiter`` — the parser stops after GRAPHQL_MAX_TOKENS tokens, so no rule
+  (graphql-core's own included) ever sees a document larger than that;
 * ``QueryLimiter`` (config.graphql_limits) — a query nested deeper than GRAPHQL_MAX_DEPTH,
   asking for more than GRAPHQL_MAX_ALIASES renamed fields, or for more than
   GRAPHQL_MAX_SELECTIONS fields once its fragments are expanded, is refused before it runs.
@@ -18,6 +20,7 @@ and adds the extensions that apply to every operation:
 
 import strawberry
 from django.conf import settings
+from strawberry.extensions import MaxTokensLimiter
 from strawberry.tools import merge_types
 from strawberry_django.optimizer import DjangoOptimizerExtension
 
@@ -45,6 +48,7 @@ def build_schema(*, optimizer: bool = True, max_depth: int | None = None) -> Sch
     # Classes or factories: strawberry makes fresh extension objects for every request.
     extensions = [
         ClientErrors,
+        lambda: MaxTokensLimiter(max_token_count=settings.GRAPHQL_MAX_TOKENS),
         lambda: QueryLimiter(max_depth=depth, max_aliases=settings.GRAPHQL_MAX_ALIASES,
                              max_selections=settings.GRAPHQL_MAX_SELECTIONS),
     ]

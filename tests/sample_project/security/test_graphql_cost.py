@@ -68,3 +68,10 @@ def test_graphql_is_throttled_like_the_rest_api(production):
     refused = production.request("POST", "/graphql", json=query)
     assert refused.status_code == 429 and int(refused.headers["Retry-After"]) > 0
     assert refused.json()["errors"][0]["extensions"]["code"] == "THROTTLED"
+
+
+def test_a_document_over_the_token_limit_is_refused_while_parsing(production):
+    # 5,000 fields: under the 2.5 MB body limit, over GRAPHQL_MAX_TOKENS (2,000).
+    query = "{ listings { results { " + "id " * 5000 + "} } }"
+    body = production.request("POST", "/graphql", json={"query": query}).json()
+    assert "token" in body["errors"][0]["message"].lower()
