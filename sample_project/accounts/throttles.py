@@ -10,11 +10,12 @@ account. Both count in the default cache (Redis), shared by every gunicorn worke
 from __future__ import annotations
 
 import hashlib
-import math
 from collections.abc import Callable
 
 from django.http import HttpRequest, HttpResponse
 from rest_framework.throttling import SimpleRateThrottle
+
+from config.throttling import throttle_wait
 
 
 class LoginAddressThrottle(SimpleRateThrottle):
@@ -44,15 +45,12 @@ def throttle_password_posts(view: Callable[..., HttpResponse]) -> Callable[..., 
 
     def throttled(request: HttpRequest, *args, **kwargs) -> HttpResponse:
         if request.method == "POST":
-            waits = [throttle.wait() for throttle in
-                     (LoginAddressThrottle(), LoginUsernameThrottle())
-                     if not throttle.allow_request(request, None)]
-            if waits:
-                seconds = math.ceil(max(wait or 0 for wait in waits))
+            wait = throttle_wait([LoginAddressThrottle(), LoginUsernameThrottle()], request)
+            if wait is not None:
                 response = HttpResponse(
-                    f"Too many login attempts. Try again in {seconds} seconds.\n",
+                    f"Too many login attempts. Try again in {wait} seconds.\n",
                     status=429, content_type="text/plain; charset=utf-8")
-                response["Retry-After"] = str(seconds)
+                response["Retry-After"] = str(wait)
                 return response
         return view(request, *args, **kwargs)
 

@@ -16,8 +16,6 @@ the same cache. Without it one client could hold every worker with expensive que
 refused request gets 429, ``Retry-After`` and a GraphQL error with the code ``THROTTLED``.
 """
 
-import math
-
 from django.http import HttpRequest, HttpResponseBase, JsonResponse
 from django.templatetags.static import static
 from django.utils.decorators import method_decorator
@@ -29,6 +27,7 @@ from rest_framework.settings import api_settings
 from strawberry.django.views import GraphQLView
 
 from config.parsers import JSONParser
+from config.throttling import throttle_wait
 
 #: The CDN files strawberry's GraphiQL page loads → our vendored copies (config/static/graphiql/).
 #: Byte-identical, so the page's integrity="sha384-…" attributes still hold: the IDE works
@@ -74,15 +73,12 @@ class APIGraphQLView(GraphQLView):
                 else exc.detail
             code = "UNAUTHENTICATED" if exc.status_code == 401 else "FORBIDDEN"
             return graphql_error(str(detail), code=code, status=exc.status_code)
-        waits = [throttle.wait() for throttle in
-                 (throttle_class() for throttle_class in api_settings.DEFAULT_THROTTLE_CLASSES)
-                 if not throttle.allow_request(api_request, self)]
-        if waits:
-            wait = max((seconds for seconds in waits if seconds is not None), default=None)
+        wait = throttle_wait([throttle() for throttle in api_settings.DEFAULT_THROTTLE_CLASSES],
+                             api_request, self)
+        if wait is not None:
             response = graphql_error(str(exceptions.Throttled(wait).detail), code="THROTTLED",
                                      status=429)
-            if wait is not None:
-                response["Retry-After"] = str(math.ceil(wait))
+            response["Retry-After"] = str(wait)
             return response
         if request.method == "POST":
             # strawberry assumes a body it can decode into an object: anything else (bytes
