@@ -21,7 +21,7 @@ from drf_spectacular.utils import OpenApiExample, OpenApiResponse, extend_schema
 from rest_framework import status
 from rest_framework.authtoken.serializers import AuthTokenSerializer
 from rest_framework.authtoken.views import ObtainAuthToken
-from rest_framework.parsers import JSONParser
+from rest_framework.parsers import FormParser, MultiPartParser
 from rest_framework.permissions import AllowAny, IsAuthenticated
 from rest_framework.response import Response
 from rest_framework.throttling import ScopedRateThrottle
@@ -35,6 +35,7 @@ from rest_framework_simplejwt.views import (
 
 from accounts.serializers import MeSerializer, TokenSerializer
 from config.openapi import THROTTLED, UNAUTHORIZED, validation_error
+from config.parsers import JSONParser
 
 CREDENTIALS_EXAMPLE = OpenApiExample(
     "Seeded host", value={"username": "host001", "password": "nexus-demo-1234"},
@@ -110,6 +111,9 @@ class SessionLogoutView(APIView):
 @extend_schema(tags=["auth"])
 class ObtainTokenView(LoginThrottleMixin, ObtainAuthToken):
     """DRF's token endpoint, throttled. The same user always gets the same token."""
+
+    # DRF's view names its parsers, JSON last; the same three, with our JSON parser.
+    parser_classes = (FormParser, MultiPartParser, JSONParser)
 
     @extend_schema(
         summary="Get a DRF token",

@@ -22,7 +22,7 @@ from bookings.models import Booking
 from bookings.permissions import IsBookingGuestOrAdmin
 from bookings.selectors import booking_list_visible_to
 from bookings.services import booking_cancel, booking_create
-from config.graphql_errors import require_user
+from config.graphql_errors import database_id, require_user
 from listings.models import Listing
 from listings.selectors import listing_list_visible_to
 
@@ -65,15 +65,10 @@ class BookingInput:
     guests: int
 
 
-def _id(value: strawberry.ID) -> int | None:
-    """A database id from a GraphQL ID, or None for one that can't be an id ("abc")."""
-    return int(value) if str(value).isdigit() else None
-
-
 def _visible_booking(info: Info, booking_id: strawberry.ID) -> Booking:
     """The booking if the user may see it; DoesNotExist otherwise, exactly like a wrong id."""
     user = require_user(info)
-    booking = booking_list_visible_to(user=user).filter(pk=_id(booking_id)).first()
+    booking = booking_list_visible_to(user=user).filter(pk=database_id(booking_id)).first()
     if booking is None:
         raise Booking.DoesNotExist("No Booking matches the given query.")
     return booking
@@ -89,7 +84,7 @@ class BookingQueries:
     @strawberry_django.field
     def booking(self, info: Info, id: strawberry.ID) -> BookingType | None:
         """One booking you may see; null for any other id."""
-        return booking_list_visible_to(user=require_user(info)).filter(pk=_id(id)).first()
+        return booking_list_visible_to(user=require_user(info)).filter(pk=database_id(id)).first()
 
 
 @strawberry.type
@@ -98,7 +93,7 @@ class BookingMutations:
     def create_booking(self, info: Info, data: BookingInput) -> BookingType:
         """Book a stay: the same service, rules and messages as POST /api/bookings/."""
         user = require_user(info)
-        listing = listing_list_visible_to(user=user).filter(pk=_id(data.listing_id)).first()
+        listing = listing_list_visible_to(user=user).filter(pk=database_id(data.listing_id)).first()
         if listing is None:  # another host's inactive listing reads as a wrong id, as in REST
             raise ValidationError(
                 {"listing": f'Invalid pk "{data.listing_id}" - object does not exist.'})

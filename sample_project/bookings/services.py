@@ -1,7 +1,9 @@
 """Writes for bookings (HackSoft style: every state change goes through a service)."""
 
 from datetime import date, timedelta
+from decimal import Decimal
 
+from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.db import IntegrityError, transaction
 from django.db.models import Q
@@ -40,6 +42,11 @@ class BookingNotConfirmableError(ConflictError):
     """Only a pending booking can be confirmed (a confirmed one stays confirmed)."""
 
 
+#: The first total that Booking.total_price (max_digits, decimal_places) can't store.
+_TOTAL = Booking._meta.get_field("total_price")
+_TOTAL_PRICE_LIMIT = Decimal(10) ** (_TOTAL.max_digits - _TOTAL.decimal_places)
+
+
 def booking_create(
     *,
     listing: Listing,
@@ -60,8 +67,15 @@ def booking_create(
         # A host "booking" their own place would block real guests' dates without paying
         # anyone; hosts close their calendar by deactivating the listing.
         errors["listing"] = "You cannot book your own listing."
+    nights = (check_out - check_in).days
     if check_out <= check_in:
         errors["check_out"] = "Check-out must be after check-in."
+    elif nights > settings.BOOKING_MAX_NIGHTS:
+        # A pending booking holds the dates: one request must not close a calendar for years.
+        errors["check_out"] = f"A stay can be at most {settings.BOOKING_MAX_NIGHTS} nights."
+    elif listing.price_per_night * nights >= _TOTAL_PRICE_LIMIT:
+        # Caught here, not as PostgreSQL's "numeric field overflow" (a 500).
+        errors["check_out"] = "The stay costs more than one booking can hold; book fewer nights."
     if check_in < timezone.localdate():
         errors["check_in"] = "Check-in cannot be in the past."
     if guests < 1:
@@ -73,7 +87,6 @@ def booking_create(
     if errors:
         raise ValidationError(errors)
 
-    nights = (check_out - check_in).days
     booking = Booking(
         listing=listing,
         guest=guest,

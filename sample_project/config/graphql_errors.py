@@ -43,6 +43,16 @@ def require_user(info: Info) -> User:
     return user
 
 
+def database_id(value: object) -> int | None:
+    """A database id from a GraphQL ID, or None for one that can't be an id.
+
+    ``str.isdigit()`` alone is not enough: it accepts '²' and '٣', which ``int()`` refuses
+    (ValueError, an "Unexpected error."); only ASCII digits make an id.
+    """
+    text = str(value)
+    return int(text) if text.isascii() and text.isdigit() else None
+
+
 def client_error(error: GraphQLError) -> GraphQLError | None:
     """``error`` with a code (and field messages) for the client; None if it is a bug."""
     original = error.original_error

@@ -9,6 +9,11 @@ CSRF is handled like DRF handles it: the view is exempt from Django's blanket ch
 client sending a Bearer token has no CSRF cookie and needs none: a hostile page can't make a
 browser add that header), and ``SessionAuthentication`` enforces CSRF for the one case that
 needs it, a request authenticated by the session cookie.
+
+Throttling is the REST API's too: ``DEFAULT_THROTTLE_CLASSES`` with the rates from
+``DEFAULT_THROTTLE_RATES`` (anonymous clients per address, users per account), counted in
+the same cache. Without it one client could hold every worker with expensive queries; a
+refused request gets 429, ``Retry-After`` and a GraphQL error with the code ``THROTTLED``.
 """
 
 from django.http import HttpRequest, HttpResponseBase, JsonResponse
@@ -16,10 +21,13 @@ from django.templatetags.static import static
 from django.utils.decorators import method_decorator
 from django.views.decorators.csrf import csrf_exempt
 from rest_framework import exceptions
-from rest_framework.parsers import FormParser, JSONParser, MultiPartParser
+from rest_framework.parsers import FormParser, MultiPartParser
 from rest_framework.request import Request
 from rest_framework.settings import api_settings
 from strawberry.django.views import GraphQLView
+
+from config.parsers import JSONParser
+from config.throttling import throttle_wait
 
 #: The CDN files strawberry's GraphiQL page loads → our vendored copies (config/static/graphiql/).
 #: Byte-identical, so the page's integrity="sha384-…" attributes still hold: the IDE works
@@ -64,6 +72,28 @@ class APIGraphQLView(GraphQLView):
             detail = exc.detail.get("detail", exc.detail) if isinstance(exc.detail, dict) \
                 else exc.detail
             code = "UNAUTHENTICATED" if exc.status_code == 401 else "FORBIDDEN"
-            error = {"message": str(detail), "extensions": {"code": code}}
-            return JsonResponse({"errors": [error]}, status=exc.status_code)
+            return graphql_error(str(detail), code=code, status=exc.status_code)
+        wait = throttle_wait([throttle() for throttle in api_settings.DEFAULT_THROTTLE_CLASSES],
+                             api_request, self)
+        if wait is not None:
+            response = graphql_error(str(exceptions.Throttled(wait).detail), code="THROTTLED",
+                                     status=429)
+            response["Retry-After"] = str(wait)
+            return response
+        if request.method == "POST":
+            # strawberry assumes a body it can decode into an object: anything else (bytes
+            # that aren't UTF-8, a bare number, JSON nested too deep) crashed it with a 500.
+            try:
+                body = api_request.data
+            except exceptions.ParseError as exc:
+                return graphql_error(str(exc.detail), code="BAD_REQUEST", status=400)
+            if not isinstance(body, dict):
+                return graphql_error("The request body must be a JSON object with a `query`.",
+                                     code="BAD_REQUEST", status=400)
         return super().dispatch(request, *args, **kwargs)
+
+
+def graphql_error(message: str, *, code: str, status: int) -> JsonResponse:
+    """A GraphQL-shaped error for a request refused before strawberry runs it."""
+    error = {"message": message, "extensions": {"code": code}}
+    return JsonResponse({"errors": [error]}, status=status)

@@ -9,6 +9,7 @@ from drf_spectacular.views import (
     SpectacularSwaggerView,
 )
 
+from accounts.throttles import throttle_password_posts
 from config.graphql_view import APIGraphQLView
 from config.health import healthz
 from config.schema import schema
@@ -16,6 +17,9 @@ from config.schema import schema
 urlpatterns = [
     # Liveness and readiness for load balancers and Docker: database, cache, broker.
     path("healthz", healthz, name="healthz"),
+    # The admin's login form takes a password: throttled like the API's logins (before the
+    # admin's own URLs, which would match the path first).
+    path("admin/login/", throttle_password_posts(admin.site.login), name="admin-login"),
     path("admin/", admin.site.urls),
     path("api/", include("config.api_router")),
     # The page Chapa sends the payer back to (HTML, outside the API).

@@ -10,7 +10,7 @@ are never read again and expire on their own (``CACHE_TTL_LISTINGS``).
 The three levels, outermost first:
 
 - :func:`cached_response` — the whole HTTP response of a view (Django's ``cache_page``),
-  varying on the credentials sent, so a host never gets a guest's page or the reverse;
+  per authenticated viewer, so a host never gets a guest's page or the reverse;
 - :func:`get_or_compute` — any value under an explicit key (querysets, aggregates), safe
   against a stampede of requests recomputing the same expired key;
 - :func:`listing_cards` — serializer output per listing, shared by every page, filter and
@@ -108,16 +108,20 @@ def get_or_compute(key: str, compute: Callable[[], T], *, timeout: int | None = 
 
 # --- level 1: whole responses --------------------------------------------------------------------
 def cached_response(method: Callable) -> Callable:
-    """Decorate a viewset method: cache its GET responses in Redis, per URL and credentials.
+    """Decorate a viewset method: cache its GET responses in Redis, per URL and viewer.
 
     ``cache_page`` does the work; its key prefix carries the generation, so a write makes
-    every cached page stale at once. Responses vary on ``Authorization`` and ``Cookie``: a
-    host sees their inactive listings, an anonymous visitor must not get that page.
+    every cached page stale at once, and **who the request was authenticated as** (DRF has
+    authenticated it before a viewset method runs): a host sees their inactive listings, an
+    anonymous visitor must not get that page. Keying on the ``Cookie`` and ``Authorization``
+    headers alone is not enough: after a logout (or a deactivation) the same cookie arrives
+    again, authenticates as nobody, and would still find the host's page under its old key.
+    The headers stay in ``Vary`` for any cache between us and the client.
 
     It wraps the viewset *action*, which DRF calls after ``initial()``: authentication,
     permission and throttle checks run on every request, hit or miss. What a hit skips is
     the action's body — the queryset, ``get_object()`` with its object permissions, and
-    serialization. Fine for the public catalogue; private data wants a key per user
+    serialization. Private data wants a key per user as well as the viewer
     (``wishlists/cache.py``).
     """
 
@@ -127,8 +131,9 @@ def cached_response(method: Callable) -> Callable:
             return method(viewset, request, *args, **kwargs)
 
         # Built per request, because the prefix changes with every write.
+        viewer = f"u{request.user.pk}" if request.user.is_authenticated else "anon"
         cached = cache_page(settings.CACHE_TTL_LISTINGS,
-                            key_prefix=f"{NAMESPACE}:g{generation()}")(
+                            key_prefix=f"{NAMESPACE}:g{generation()}:{viewer}")(
             vary_on_headers("Authorization", "Cookie")(view))
         response = cached(request, *args, **kwargs)
         if getattr(response, "is_rendered", True):

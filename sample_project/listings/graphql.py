@@ -17,6 +17,7 @@ from strawberry.types import Info
 from strawberry_django.pagination import OffsetPaginated
 
 from accounts.graphql import UserType
+from config.graphql_errors import database_id
 from listings.filters import ListingFilter
 from listings.models import Listing, Review
 from listings.selectors import listing_list_visible_to, review_list
@@ -71,7 +72,7 @@ class ListingType:
 def _visible_listing(info: Info, listing_id: strawberry.ID) -> Listing:
     """The listing with ``listing_id`` if the user may see it; DoesNotExist otherwise (a 404)."""
     listings = listing_list_visible_to(user=info.context.request.user)
-    listing = listings.filter(pk=int(listing_id)).first() if str(listing_id).isdigit() else None
+    listing = listings.filter(pk=database_id(listing_id)).first()
     if listing is None:
         raise Listing.DoesNotExist("No Listing matches the given query.")
     return listing
@@ -106,11 +107,8 @@ class ListingQueries:
     @strawberry_django.field
     def listing(self, info: Info, id: strawberry.ID) -> ListingType | None:
         """One listing; null if it doesn't exist or is inactive and not yours."""
-        listing_id = str(id)
-        if not listing_id.isdigit():
-            return None
         return listing_list_visible_to(user=info.context.request.user).filter(
-            pk=int(listing_id)).first()
+            pk=database_id(id)).first()
 
     @strawberry_django.offset_paginated(OffsetPaginated[ReviewType])
     def reviews(self, info: Info, listing_id: strawberry.ID) -> QuerySet[Review]:

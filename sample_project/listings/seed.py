@@ -11,12 +11,15 @@ Every seeded user's password is ``DEMO_PASSWORD``. The management command
 ``python manage.py seed`` is a thin wrapper around ``seed_demo_data``.
 """
 
+import hashlib
+import hmac
 import random
 from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import UTC, date, datetime, timedelta
 from decimal import Decimal
 
+from django.conf import settings
 from django.contrib.auth.hashers import make_password
 from django.db import connection, transaction
 from django.db.models import F
@@ -410,6 +413,13 @@ def _create_reviews(rng: random.Random, *, bookings: Sequence[Booking]) -> int:
     return len(Review.objects.bulk_create(rows, batch_size=BATCH_SIZE))
 
 
+def _seed_tx_ref(number: int) -> str:
+    """``seed-`` and 24 hex digits: the attempt's number keyed with SECRET_KEY (an HMAC)."""
+    mac = hmac.new(settings.SECRET_KEY.encode(), f"seed-payment-{number}".encode(),
+                   hashlib.sha256)
+    return f"seed-{mac.hexdigest()[:24]}"
+
+
 def _create_payments(rng: random.Random, *, bookings: Sequence[Booking]) -> int:
     """Paid confirmed bookings; some needed a second attempt after a failed one."""
     rows = []
@@ -423,8 +433,10 @@ def _create_payments(rng: random.Random, *, bookings: Sequence[Booking]) -> int:
             else [PaymentStatus.SUCCESS]
         )
         for status in attempts:
-            # One tx_ref per attempt, as Chapa requires; deterministic for the seed.
-            tx_ref = f"seed-{len(rows) + 1:06d}"
+            # One tx_ref per attempt, as Chapa requires; deterministic for the seed and the
+            # deployment's secret, unguessable without it (a payment's return page is at
+            # /payments/return/<tx_ref>/: sequential refs would let anyone list them all).
+            tx_ref = _seed_tx_ref(len(rows) + 1)
             reference = f"AP{rng.getrandbits(40):010X}" if status == PaymentStatus.SUCCESS else ""
             rows.append(
                 Payment(

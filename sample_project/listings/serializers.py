@@ -82,10 +82,19 @@ class ListingInputSerializer(serializers.ModelSerializer):
     )
     max_guests = serializers.IntegerField(min_value=1, max_value=100)
     bedrooms = serializers.IntegerField(min_value=0, max_value=100, required=False)
+    # The model's TextField has no limit; a page of text is plenty, megabytes are abuse.
+    description = serializers.CharField(max_length=5000, allow_blank=True, required=False)
 
     class Meta:
         model = Listing
         fields = LISTING_EDITABLE_FIELDS  # the service's list: one place says what a host sets
+
+    def validate_title(self, value: str) -> str:
+        # The title goes into email subjects, where Django refuses a line break (no header
+        # injection, but the email is never sent): one line, refused here with a message.
+        if "\r" in value or "\n" in value:
+            raise serializers.ValidationError("The title must be a single line.")
+        return value
 
 
 class ReviewAuthorSerializer(serializers.ModelSerializer):

@@ -213,7 +213,11 @@ OUTCOMES = {
 
 @require_GET
 def payment_return(request, tx_ref: str):
-    """Where Chapa sends the payer's browser back: the outcome, after asking Chapa."""
+    """Where Chapa sends the payer's browser back: the outcome, after asking Chapa.
+
+    Public by necessity (the payer's browser may carry no session of ours), so it shows the
+    outcome only; the booking's details need the guest's session, and no one's email is on it.
+    """
     payment = get_object_or_404(Payment.objects.select_related("booking__listing"), tx_ref=tx_ref)
     gateway_down = False
     try:
@@ -224,4 +228,5 @@ def payment_return(request, tx_ref: str):
     return render(request, "payments/return.html", {
         "payment": payment, "booking": payment.booking, "outcome": outcome,
         "headline": headline, "gateway_down": gateway_down,
+        "is_payer": request.user.pk is not None and request.user.pk == payment.booking.guest_id,
     })

@@ -23,6 +23,7 @@ def signature_is_valid(*, body: bytes, signature: str | None, secret: str) -> bo
     ``body`` must be ``request.body`` as received: parsing and re-serialising JSON changes the
     bytes (spacing, key order, number format) and the signature no longer matches.
     """
-    if not signature or not secret:
+    if not signature or not secret or not signature.isascii():
+        # A hex digest is ASCII; compare_digest raises TypeError for a str that isn't.
         return False
     return hmac.compare_digest(expected_signature(body=body, secret=secret), signature.strip())

@@ -138,13 +138,16 @@ class Gunicorn(Child):
     """``gunicorn config.wsgi`` on a free loopback port; returns once it accepts connections."""
 
     def __init__(self, *, workers: int = 2, threads: int = 1,
-                 env: dict[str, str] | None = None) -> None:
+                 env: dict[str, str] | None = None, config_file: str | None = None) -> None:
+        """``config_file`` (e.g. ``gunicorn.conf.py``, as deployed) is read first; the
+        arguments given here win over it, as on gunicorn's command line."""
         self.port = free_port()
         self.base_url = f"http://{HOST}:{self.port}"
+        config = ["--config", config_file] if config_file else ["--access-logfile", "-"]
         super().__init__([sys.executable, "-m", "gunicorn", "config.wsgi:application",
-                          "--bind", f"{HOST}:{self.port}", "--workers", str(workers),
-                          "--threads", str(threads), "--timeout", "30",
-                          "--access-logfile", "-"], f"gunicorn-{self.port}", env)
+                          *config, "--bind", f"{HOST}:{self.port}", "--workers", str(workers),
+                          "--threads", str(threads), "--timeout", "30"],
+                         f"gunicorn-{self.port}", env)
         if not wait_until(lambda: not self.alive() or port_answers(self.port), 30) \
                 or not self.alive():
             self.stop()

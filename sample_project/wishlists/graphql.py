@@ -12,7 +12,7 @@ from strawberry import auto
 from strawberry.types import Info
 
 from accounts.graphql import UserType
-from config.graphql_errors import require_user
+from config.graphql_errors import database_id, require_user
 from listings.models import Listing
 from listings.selectors import listing_list_visible_to
 from wishlists.models import WishlistItem
@@ -47,10 +47,6 @@ class WishlistItemType:
         return root.listing.price_per_night < root.saved_price
 
 
-def _id(value: strawberry.ID) -> int | None:
-    return int(value) if str(value).isdigit() else None
-
-
 @strawberry.type
 class WishlistQueries:
     @strawberry_django.field
@@ -65,7 +61,7 @@ class WishlistMutations:
     def save_to_wishlist(self, info: Info, listing_id: strawberry.ID) -> WishlistItemType:
         """Save a listing; saving it again returns the same item (its first saved price)."""
         user = require_user(info)
-        listing = listing_list_visible_to(user=user).filter(pk=_id(listing_id)).first()
+        listing = listing_list_visible_to(user=user).filter(pk=database_id(listing_id)).first()
         if listing is None:  # the same message REST gives for an id you can't see
             raise ValidationError(
                 {"listing": f'Invalid pk "{listing_id}" - object does not exist.'})
@@ -76,5 +72,5 @@ class WishlistMutations:
     def remove_from_wishlist(self, info: Info, listing_id: strawberry.ID) -> bool:
         """Remove a listing from your wishlist; true if it was there (removing twice is fine)."""
         user = require_user(info)
-        listing = _id(listing_id)
+        listing = database_id(listing_id)
         return listing is not None and wishlist_remove(user=user, listing_id=listing)

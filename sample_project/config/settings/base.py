@@ -128,6 +128,8 @@ MIDDLEWARE = [
     "django.middleware.security.SecurityMiddleware",
     # Right after SecurityMiddleware, as WhiteNoise's docs ask, so static files skip the rest.
     "whitenoise.middleware.WhiteNoiseMiddleware",
+    # Before anything that reads the URL's values (sessions, views): see config/middleware.py.
+    "config.middleware.RejectNulBytesMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
     "django.middleware.common.CommonMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",
@@ -265,6 +267,8 @@ CELERY_BEAT_SCHEDULE = {
 # BOOKINGS
 # ------------------------------------------------------------------------------
 # A pending booking holds its nights this long; unpaid after that, it is cancelled.
+# The longest stay one booking may hold (a pending booking blocks its dates for everyone).
+BOOKING_MAX_NIGHTS = env.int("BOOKING_MAX_NIGHTS", default=365)
 BOOKING_PAYMENT_WINDOW = timedelta(minutes=env.int("BOOKING_PAYMENT_WINDOW_MINUTES", default=30))
 
 # EMAIL
@@ -355,6 +359,12 @@ REST_FRAMEWORK = {
     # Turns errors raised by services (Django ValidationError, ConflictError) into
     # 400 and 409 responses in one place, so no view has to catch them.
     "EXCEPTION_HANDLER": "config.exceptions.api_exception_handler",
+    # DRF's three, with a JSON parser that answers 400 to JSON nested too deep to decode.
+    "DEFAULT_PARSER_CLASSES": [
+        "config.parsers.JSONParser",
+        "rest_framework.parsers.FormParser",
+        "rest_framework.parsers.MultiPartParser",
+    ],
     "DEFAULT_SCHEMA_CLASS": "drf_spectacular.openapi.AutoSchema",
 }
 
@@ -418,6 +428,12 @@ SPECTACULAR_SETTINGS = {
 # (fifty aliases of one list field are fifty lists).
 GRAPHQL_MAX_DEPTH = env.int("GRAPHQL_MAX_DEPTH", default=6)
 GRAPHQL_MAX_ALIASES = env.int("GRAPHQL_MAX_ALIASES", default=15)
+# Fields a query may ask for with its fragments written out in place: a few hundred bytes of
+# fragments spreading each other twice expand to millions (config/graphql_limits.py).
+GRAPHQL_MAX_SELECTIONS = env.int("GRAPHQL_MAX_SELECTIONS", default=1000)
+# Tokens (names, braces, strings…) the parser reads before refusing a document: a bound on
+# what every validation rule can be made to walk. graphql-core's introspection query: ~160.
+GRAPHQL_MAX_TOKENS = env.int("GRAPHQL_MAX_TOKENS", default=2000)
 # https://strawberry.rocks/docs/django/guide/pagination — like REST's PAGE_SIZE and its
 # page_size cap: a list field returns 20 rows unless asked, never more than 100.
 STRAWBERRY_DJANGO = {
