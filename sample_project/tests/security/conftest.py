@@ -15,27 +15,11 @@ from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
-import requests
 from django.conf import settings
 
-from testsupport.processes import Gunicorn, test_database_url
+from testsupport.production import ProductionServer, production_env
 
 SAMPLE_PROJECT = Path(settings.BASE_DIR)
-HTTPS = {"X-Forwarded-Proto": "https"}
-
-
-class ProductionServer(Gunicorn):
-    """gunicorn serving config.wsgi with config.settings.production, as deployed."""
-
-    def __init__(self, env: dict[str, str]) -> None:
-        super().__init__(workers=2, threads=2, env=env, config_file="gunicorn.conf.py")
-
-    def request(self, method: str, path: str, **kwargs) -> requests.Response:
-        """One request as the proxy forwards it (HTTPS to the client, plain HTTP to us)."""
-        kwargs["headers"] = {**HTTPS, **kwargs.get("headers", {})}
-        kwargs.setdefault("timeout", 30)
-        kwargs.setdefault("allow_redirects", False)
-        return requests.request(method, self.url(path), **kwargs)
 
 
 @pytest.fixture(scope="session")
@@ -48,20 +32,6 @@ def static_root(tmp_path_factory) -> Path:
     subprocess.run([sys.executable, "manage.py", "collectstatic", "--noinput", "-v0"],
                    cwd=SAMPLE_PROJECT, env=env, check=True)
     return root
-
-
-def production_env(static_root: Path, **extra: str) -> dict[str, str]:
-    """Production settings on the test database and this run's cache prefix."""
-    env = {"DJANGO_SETTINGS_MODULE": "config.settings.production",
-           "DJANGO_SECRET_KEY": settings.SECRET_KEY,  # tokens made by the tests are valid
-           "DJANGO_ALLOWED_HOSTS": "127.0.0.1",
-           "DJANGO_STATIC_ROOT": str(static_root),
-           "DATABASE_URL": test_database_url(),
-           # Closed after each request: a transactional test's flush must find no one connected.
-           "CONN_MAX_AGE": "0",
-           "CACHE_KEY_PREFIX": settings.CACHES["default"]["KEY_PREFIX"],
-           "CELERY_TASK_DEFAULT_QUEUE": settings.CELERY_TASK_DEFAULT_QUEUE}
-    return env | extra
 
 
 @pytest.fixture(scope="module")

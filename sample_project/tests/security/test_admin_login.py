@@ -12,8 +12,7 @@ import re
 import pytest
 
 from testsupport.factories import UserFactory
-
-from .conftest import ProductionServer, production_env
+from testsupport.production import ProductionServer, production_env
 
 pytestmark = pytest.mark.django_db(transaction=True)
 
