@@ -95,6 +95,20 @@ class PaymentStack:
     def deliveries(self, tx_ref: str) -> list[dict]:
         return self.dashboard.deliveries(tx_ref)
 
+    def notified(self, tx_ref: str, timeout: float = 15) -> list[dict]:
+        """Wait until the sandbox has sent ``tx_ref``'s callback and webhook (or given up).
+
+        ``pay`` returns once the checkout form is submitted; the notifications leave afterwards,
+        from the sandbox's delivery threads. A test that changes our database after paying waits
+        here first, or a late webhook would act on the state the test is still building.
+        """
+        def done() -> bool:
+            sent = self.deliveries(tx_ref)
+            return bool(sent) and not any(d["pending"] for d in sent)
+        if not wait_until(done, timeout, interval=0.05):
+            raise AssertionError(f"{tx_ref}: the sandbox still notifies {self.deliveries(tx_ref)}")
+        return self.deliveries(tx_ref)
+
     # --- the API, as the guest's client ------------------------------------------------------
     def start_payment(self, booking: Booking) -> requests.Response:
         return requests.post(self.server.url("/api/payments/"), json={"booking": booking.pk},

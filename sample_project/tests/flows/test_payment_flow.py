@@ -185,7 +185,10 @@ def test_a_test_mode_payment_does_not_confirm_a_live_site(stack, settings):
     tx_ref = payment_tx_ref_new()
     ChapaClient.from_settings().initialize(tx_ref=tx_ref, amount=booking.total_price,
                                            currency="ETB")
-    stack.pay(tx_ref)  # the webhook finds no such payment yet and is acknowledged
+    stack.pay(tx_ref)
+    # The webhook finds no such payment yet and is acknowledged; wait for it, or it would confirm
+    # the payment created next.
+    assert [d["delivered"] for d in stack.notified(tx_ref)] == [True]
     payment = PaymentFactory(booking=booking, tx_ref=tx_ref)
     settings.CHAPA_MODE = "live"
     payment = payment_verify(payment=payment)
