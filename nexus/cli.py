@@ -12,6 +12,7 @@ import sys
 import time
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
+from pathlib import Path
 
 from nexus.display import format_table, status_table
 from nexus.errors import NexusError, UsageError
@@ -229,6 +230,26 @@ def cmd_check(args: argparse.Namespace) -> int:
     from nexus.exercises import runner
 
     return runner.check_command(args.lesson, timeout=args.timeout)
+
+
+@command("project", "your own Django project (the build track): new | env",
+         Arg("action", choices=("new", "env"), help="new: a fresh `django-admin startproject "
+             "config my_project` (an existing folder is moved aside); env: `export` lines "
+             "pointing your project at a database of its own and the course's services"),
+         Arg("--path", default=None, help="another folder than my_project/"))
+def cmd_project(args: argparse.Namespace) -> int:
+    from nexus import build
+
+    if args.action == "new":
+        folder, moved = build.new_project(Path(args.path) if args.path else None)
+        if moved:
+            print(f"moved your old project to {os.path.relpath(moved)}/ (nothing was deleted)")
+        print(f"created {os.path.relpath(folder)}/ with `django-admin startproject config "
+              f"{os.path.relpath(folder)}`: manage.py and the config/ package")
+        return 0
+    for var, value in build.project_services_environment().items():
+        print(f"export {var}='{value}'")
+    return 0
 
 
 @command("progress", "show the course: lessons checked, exercises passed, what's next")

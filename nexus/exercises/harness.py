@@ -92,6 +92,8 @@ def run_check(exercise_id: str, thing: object) -> CheckResult:
         return CheckResult(exercise_id, "", False, "unknown",
                            hint=f"there is no exercise {exercise_id!r} (known: {known})")
     result = CheckResult(exercise.id, exercise.title, False, "failed")
+    if exercise.is_build:
+        return _run_build_step(exercise, thing, result)
     name = getattr(thing, "__name__", type(thing).__name__)
     if exercise.needs_django and not _django_ready():
         result.hint = "Django is not set up in this kernel: run the notebook's first cell " \
@@ -129,8 +131,29 @@ def run_check(exercise_id: str, thing: object) -> CheckResult:
     return result
 
 
-def check(exercise_id: str, thing: object) -> CheckResult:
+def _run_build_step(exercise: registry.Exercise, project: object,
+                    result: CheckResult) -> CheckResult:
+    """A build step: its check runs the learner's project (``project``, else the default one)."""
+    try:
+        exercise.run(project)
+    except Fail as failure:
+        result.expected, result.got = failure.expected, failure.got
+        result.hint, result.look = failure.hint, failure.look
+    except Exception as exc:  # the learner's code runs in other processes: this is ours
+        result.status = "error"
+        result.got = f"the check itself failed: {describe(exc, 300)}"
+        result.hint = "this looks like a bug in the course, not in your project: please " \
+                      "report it with this message."
+    else:
+        result.passed, result.status = True, "passed"
+    return result
+
+
+def check(exercise_id: str, thing: object = None) -> CheckResult:
     """Check the learner's answer to exercise ``exercise_id``; print ✓ or ✗ and a hint.
+
+    For a function exercise ``thing`` is the learner's function; for a build step ("02.b1") it
+    may name the project folder to check (default: ``my_project/``, see :mod:`nexus.build`).
 
     Returns a :class:`CheckResult` (true when passed) and never raises, so later cells still run.
     """

@@ -16,7 +16,8 @@ from dataclasses import dataclass, field
 #: exercises; a new lesson's checks are one new module there, found automatically.
 CHECK_MODULE = re.compile(r"lesson\d{2}")
 
-_ID = re.compile(r"(?P<lesson>\d{2})\.(?P<number>\d+)")
+#: "02.3" is a function exercise, "02.b1" a build step (a file of the learner's own project).
+_ID = re.compile(r"(?P<lesson>\d{2})\.(?P<build>b?)(?P<number>\d+)")
 
 
 @dataclass(frozen=True)
@@ -42,9 +43,15 @@ class Exercise:
         return self.id.split(".")[0]
 
     @property
-    def sort_key(self) -> tuple[int, int]:
-        lesson, number = self.id.split(".")
-        return int(lesson), int(number)
+    def is_build(self) -> bool:
+        """A build step: its check runs the learner's project (``run(project_dir)``)."""
+        return ".b" in self.id
+
+    @property
+    def sort_key(self) -> tuple[int, int, int]:
+        match = _ID.fullmatch(self.id)
+        assert match is not None  # ids are validated when registered
+        return int(match["lesson"]), bool(match["build"]), int(match["number"])
 
 
 class Fail(Exception):  # it reads as `raise Fail(...)` in a check
@@ -76,7 +83,8 @@ def exercise(exercise_id: str, title: str, *, needs_django: bool = True):
     """Decorator: register the decorated function as the check of ``exercise_id``."""
     match = _ID.fullmatch(exercise_id)
     if not match:
-        raise ValueError(f"exercise ids look like '01.2', not {exercise_id!r}")
+        raise ValueError(f"exercise ids look like '01.2' (or '01.b1' for a build step), "
+                         f"not {exercise_id!r}")
     if exercise_id in _EXERCISES:
         raise ValueError(f"exercise {exercise_id} is registered twice")
 

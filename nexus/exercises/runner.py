@@ -25,7 +25,7 @@ from nexus.exercises.harness import CheckResult
 from nexus.paths import REPO_ROOT
 
 BUILD = REPO_ROOT / "build" / "check"
-_CHECK_CALL = re.compile(r"""\bcheck\(\s*["'](?P<id>\d{2}\.\d+)["']""")
+_CHECK_CALL = re.compile(r"""\bcheck\(\s*["'](?P<id>\d{2}\.b?\d+)["']""")
 _ANSI = re.compile(r"\x1b\[[0-9;]*m")
 
 

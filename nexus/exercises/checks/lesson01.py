@@ -28,6 +28,7 @@ from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
 
+from nexus.build.run import build_step
 from nexus.exercises.checks.support import for_all
 from nexus.exercises.registry import Fail, exercise, lesson
 from nexus.paths import SAMPLE_PROJECT
@@ -352,3 +353,12 @@ def check_production_settings(production_settings) -> None:
                    got=f"ALLOWED_HOSTS = {settings['allowed_hosts']!r}",
                    hint="the hosts the site answers to differ per deployment: read them from "
                         "DJANGO_ALLOWED_HOSTS as a list.", look=look)
+
+
+# --- build steps: the learner's own project (contracts in nexus/build/contracts/lesson01.py) -----
+build_step("01.b1", "Build: settings split per environment, read from the environment",
+           phases=("check",))
+build_step("01.b2", "Build: production refuses to start without its secret key",
+           requires=("01.b1",), phases=("check",))
+build_step("01.b3", "Build: PostgreSQL from DATABASE_URL, migrated on a fresh database",
+           requires=("01.b1",))

@@ -1,0 +1,250 @@
+"""Build steps and their checks: the learner's project run as its own processes, for real.
+
+A step is registered with :func:`build_step` next to the lesson's function exercises (in
+``nexus/exercises/checks/lessonNN.py``) and its contract tests live in
+``nexus/build/contracts/lessonNN.py``. Checking a step never imports the learner's project into
+the kernel. It:
+
+1. makes a fresh PostgreSQL database of the check's own on the course's server (never one of the
+   course's databases; dropped afterwards) and points ``DATABASE_URL`` at it, Redis at database
+   numbers no lesson uses;
+2. starts the project under gunicorn when the step is about HTTP (``config.wsgi``);
+3. runs :mod:`nexus.build.probe` in the project folder: ``manage.py check``, ``makemigrations
+   --check``, ``migrate``, then the contracts of the step's prerequisites and its own;
+4. turns what the probe found into ✓, or ✗ with expected / got / hint — a failing prerequisite
+   names the step to finish first.
+"""
+
+from __future__ import annotations
+
+import itertools
+import json
+import os
+import re
+import subprocess
+import sys
+import tempfile
+from collections.abc import Iterator, Sequence
+from contextlib import contextmanager
+from dataclasses import dataclass
+from pathlib import Path
+
+from nexus.build.contract import learner_location
+from nexus.build.project import PACKAGE, PROJECT_DIRNAME, project_dir
+from nexus.exercises import registry
+from nexus.exercises.registry import Fail
+from nexus.managed import ManagedProcess
+from nexus.paths import REPO_ROOT
+from nexus.proc import HOST, free_port
+
+__all__ = ["Step", "build_step", "check_project", "project_services_environment", "steps"]
+
+#: Redis databases of the project under check (the course uses 1–3): cache, broker, results.
+BUILD_REDIS_DBS = (4, 5, 6)
+#: Variables of the course's own processes that must not leak into the learner's.
+_COURSE_VARS = re.compile(r"^(DJANGO_|NEXUS_|CELERY_|CHAPA_|EMAIL_|CACHE_|PYTHONPATH$|"
+                          r"DATABASE_URL$|REDIS_URL$|JPY_|JUPYTER_)")
+_PROBE_TIMEOUT = 180
+_counter = itertools.count()
+
+
+@dataclass(frozen=True)
+class Step:
+    """A build step: what the learner writes, and what its check needs."""
+
+    id: str
+    title: str
+    #: Steps whose contracts must pass first (checked in the same run, before this one).
+    requires: tuple[str, ...] = ()
+    #: Serve the project with gunicorn for the contracts (an HTTP step).
+    server: bool = False
+    #: The probe's phases before the contracts (``check``, ``migrations``, ``migrate``).
+    phases: tuple[str, ...] = ("check", "migrations", "migrate")
+
+
+_STEPS: dict[str, Step] = {}
+
+
+def build_step(step_id: str, title: str, *, requires: Sequence[str] = (), server: bool = False,
+               phases: Sequence[str] = ("check", "migrations", "migrate")) -> Step:
+    """Register build step ``step_id`` ("02.b1") as an exercise whose check runs the project."""
+    step = Step(step_id, title, tuple(requires), server, tuple(phases))
+    _STEPS[step_id] = step
+    registry.exercise(step_id, title, needs_django=False)(
+        lambda project=None: check_project(step, project))
+    return step
+
+
+def steps() -> list[Step]:
+    """Every registered build step, in course order."""
+    return [_STEPS[e.id] for e in registry.exercises() if e.id in _STEPS]
+
+
+def _chain(step: Step) -> list[Step]:
+    """The step's prerequisites (recursively, each once, in order), then the step."""
+    ordered: list[Step] = []
+    for required in step.requires:
+        for found in _chain(_STEPS[required]):
+            if found not in ordered:
+                ordered.append(found)
+    return [*ordered, step]
+
+
+# --- the processes -------------------------------------------------------------------------------
+def project_environment(database_url: str) -> dict[str, str]:
+    """The environment of the learner's processes: this one's, minus the course's own
+    settings, plus a fresh database and Redis databases of their own."""
+    from nexus.services.redis import SERVICE as REDIS
+
+    env = {k: v for k, v in os.environ.items() if not _COURSE_VARS.match(k)}
+    cache, broker, results = (REDIS.url(db) for db in BUILD_REDIS_DBS)
+    env.update(DATABASE_URL=database_url, REDIS_URL=cache, CELERY_BROKER_URL=broker,
+               CELERY_RESULT_BACKEND=results, PYTHONDONTWRITEBYTECODE="1")
+    return env
+
+
+#: The database ``nexus project env`` gives the learner's project for their own work.
+PROJECT_DATABASE = "my_project"
+
+
+def project_services_environment() -> dict[str, str]:
+    """``DATABASE_URL`` (database ``my_project``, created if missing) and the Redis URLs for
+    the learner's own ``manage.py`` in a terminal — never the course's databases."""
+    from nexus import services
+    from nexus.services.postgres import SERVICE as POSTGRES
+    from nexus.services.redis import SERVICE as REDIS
+
+    services.up()
+    with POSTGRES.connect() as conn:
+        if not conn.execute("SELECT 1 FROM pg_database WHERE datname = %s",
+                            [PROJECT_DATABASE]).fetchone():
+            conn.execute(f'CREATE DATABASE "{PROJECT_DATABASE}"')
+    cache, broker, results = (REDIS.url(db) for db in BUILD_REDIS_DBS)
+    return {"DATABASE_URL": POSTGRES.server_url(PROJECT_DATABASE), "REDIS_URL": cache,
+            "CELERY_BROKER_URL": broker, "CELERY_RESULT_BACKEND": results}
+
+
+@contextmanager
+def fresh_database() -> Iterator[str]:
+    """A new, empty database on the course's PostgreSQL server; dropped afterwards."""
+    from nexus.services.postgres import SERVICE as POSTGRES
+
+    name = f"nexus_build_{os.getpid()}_{next(_counter)}"
+    with POSTGRES.connect() as conn:
+        conn.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
+        conn.execute(f'CREATE DATABASE "{name}"')
+    try:
+        yield POSTGRES.server_url(name)
+    finally:
+        with POSTGRES.connect() as conn:
+            conn.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
+
+
+class ProjectServer(ManagedProcess):
+    """The learner's project under gunicorn on a free loopback port (not waited for here: the
+    probe waits, while it migrates)."""
+
+    kind = "build"
+
+    def __init__(self, project: Path, env: dict[str, str]) -> None:
+        self.port = free_port()
+        self.base_url = f"http://{HOST}:{self.port}"
+        self.log = self.log_file(f"gunicorn-{self.port}")
+        self.log.write_text("")
+        argv = [sys.executable, "-m", "gunicorn", f"{PACKAGE}.wsgi:application",
+                "--bind", f"{HOST}:{self.port}", "--chdir", str(project),
+                "--workers", "1", "--threads", "4", "--timeout", "60"]
+        self.launch(argv, env=env, ready=lambda: True, timeout=1, cwd=project,
+                    failed="gunicorn did not start", fix="")
+
+
+# --- one check -----------------------------------------------------------------------------------
+def _missing_project(project: Path) -> Fail | None:
+    if not project.is_dir():
+        where = os.path.relpath(project, REPO_ROOT) if project.is_relative_to(REPO_ROOT) \
+            else str(project)
+        return Fail(expected=f"your Django project in {where}/",
+                    got=f"there is no folder {where}/",
+                    hint=f"create it: in a terminal at the repository root run "
+                         f"`mkdir {PROJECT_DIRNAME} && django-admin startproject {PACKAGE} "
+                         f"{PROJECT_DIRNAME}` "
+                         f"(or `nexus project new`).",
+                    look="exercises/01, 'Build your own project'")
+    if not (project / "manage.py").is_file() or not (project / PACKAGE).is_dir():
+        return Fail(expected=f"manage.py next to the {PACKAGE}/ package in {project.name}/",
+                    got="found: " + (", ".join(sorted(p.name for p in project.iterdir()))
+                                     or "an empty folder"),
+                    hint=f"the build steps expect `django-admin startproject {PACKAGE} "
+                         f"{project.name}`'s layout (the sample project has it too).",
+                    look="exercises/01, 'Build your own project'")
+    return None
+
+
+def _probe(project: Path, chain: list[Step], env: dict[str, str],
+           server: ProjectServer | None) -> dict:
+    phases = list(dict.fromkeys(p for s in chain for p in s.phases))
+    with tempfile.TemporaryDirectory(prefix="nexus-build-") as folder:
+        out = Path(folder) / "result.json"
+        argv = [sys.executable, "-m", "nexus.build.probe", "--out", str(out),
+                "--steps", ",".join(s.id for s in chain), "--phases", ",".join(phases)]
+        if server is not None:
+            argv += ["--base-url", server.base_url, "--server-log", str(server.log)]
+        try:
+            done = subprocess.run(argv, cwd=project, env=env, capture_output=True, text=True,
+                                  timeout=_PROBE_TIMEOUT, check=False)
+        except subprocess.TimeoutExpired:
+            return {"timeout": True}
+        if not out.exists():  # killed, or the project ended the interpreter (os._exit)
+            return {"crashed": (done.stderr or done.stdout)[-2000:]}
+        return json.loads(out.read_text(encoding="utf-8"))
+
+
+def _as_fail(found: dict) -> Fail:
+    return Fail(expected=found.get("expected", ""), got=found.get("got", ""),
+                hint=found.get("hint", ""), look=found.get("look", ""))
+
+
+def check_project(step: Step, project: str | os.PathLike[str] | None = None) -> None:
+    """Check build step ``step`` against the project; raises :class:`Fail` if it does not hold."""
+    folder = project_dir(project)
+    missing = _missing_project(folder)
+    if missing:
+        raise missing
+    chain = _chain(step)
+    with fresh_database() as url:
+        env = project_environment(url)
+        server = ProjectServer(folder, env) if any(s.server for s in chain) else None
+        try:
+            found = _probe(folder, chain, env, server)
+        finally:
+            if server is not None:
+                server.stop()
+    if found.get("timeout"):
+        raise Fail(expected=f"the check finishes within {_PROBE_TIMEOUT} s",
+                   got="it was still running (something in your project waits forever?)",
+                   hint="run `python manage.py check` and `python manage.py migrate` in your "
+                        "project and see which one hangs.")
+    if "crashed" in found:
+        frames = [(f, int(n)) for f, n in
+                  re.findall(r'File "([^"]+)", line (\d+)', found["crashed"])]
+        where = learner_location(frames, folder)
+        last = found["crashed"].strip().splitlines()[-1:] or [""]
+        if where:
+            raise Fail(expected="your project runs to the end of the check",
+                       got=f"it stopped: {last[0]} ({where})",
+                       hint="read the error and the line it names (an exit() or a crash "
+                            "while Django starts?).")
+        raise RuntimeError(f"the build probe failed: {found['crashed'][-1500:]}")
+    if "failed_phase" in found:
+        raise _as_fail(found["failed_phase"])
+    for earlier in chain:
+        outcome = found["steps"].get(earlier.id)
+        if outcome is None or outcome["passed"]:
+            continue
+        failure = _as_fail(outcome)
+        if earlier is not step:
+            failure.got = f"step {earlier.id} ({earlier.title}) does not pass yet: " \
+                          f"{failure.got}"
+            failure.hint = f"finish step {earlier.id} first — {failure.hint}"
+            failure.expected = f"step {earlier.id} passes (this step builds on it)"
+        raise failure

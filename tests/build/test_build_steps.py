@@ -1,0 +1,100 @@
+"""Proofs of the build track, both ways.
+
+- A fresh skeleton (``django-admin startproject config …``) fails every build step.
+- The sample project passes every step: its solutions notebook runs each step's check cell
+  against it under nbval (here: every step has that cell).
+- Every plausible wrong project (``wrong_projects.py``) fails its step with the right hint.
+"""
+
+from __future__ import annotations
+
+import json
+import shutil
+from pathlib import Path
+
+import pytest
+
+from nexus.build import new_project, steps
+from nexus.exercises.harness import run_check
+from nexus.paths import REPO_ROOT, SAMPLE_PROJECT
+
+from .wrong_projects import WRONG, Wrong
+
+#: What a learner's project holds of the sample project: no tests, docs or local state.
+_NOT_COPIED = shutil.ignore_patterns("tests", "testsupport", "docs", "__pycache__", "*.pyc",
+                                     ".pytest_cache", "staticfiles", "pytest.ini")
+
+
+def copy_of_sample(target: Path) -> Path:
+    """A copy of the sample project, as a learner who copied it file by file would have."""
+    shutil.copytree(SAMPLE_PROJECT, target, ignore=_NOT_COPIED)
+    return target
+
+
+def apply(wrong: Wrong, project: Path) -> None:
+    for name in wrong.delete:
+        (project / name).unlink()
+    for name, edits in wrong.edits.items():
+        path = project / name
+        text = path.read_text(encoding="utf-8")
+        for old, new in edits:
+            assert text.count(old) == 1, f"{wrong.mistake}: {old!r} is not once in {name}"
+            text = text.replace(old, new)
+        path.write_text(text, encoding="utf-8")
+
+
+@pytest.fixture(scope="module")
+def skeleton(tmp_path_factory) -> Path:
+    folder, _ = new_project(tmp_path_factory.mktemp("skeleton") / "my_project")
+    return folder
+
+
+@pytest.mark.parametrize("step", [s.id for s in steps()])
+def test_a_fresh_skeleton_fails_every_step(step, skeleton):
+    result = run_check(step, skeleton)
+    assert result.status == "failed", result.report()
+    assert result.hint and result.expected, result.report()
+
+
+def test_every_step_is_checked_against_the_sample_project_in_its_solutions_notebook():
+    for step in steps():
+        (notebook,) = (REPO_ROOT / "solutions").glob(f"{step.id[:2]}_*.ipynb")
+        cells = json.loads(notebook.read_text(encoding="utf-8"))["cells"]
+        checks = [c for c in cells if c["cell_type"] == "code"
+                  and f'check("{step.id}")' in "".join(c["source"])]
+        assert len(checks) == 1, f"{notebook.name} has no check cell for {step.id}"
+        shown = "".join(o.get("text", "") if isinstance(o.get("text"), str)
+                        else "".join(o.get("text", [])) for o in checks[0]["outputs"])
+        assert shown.startswith(f"✓ {step.id} "), f"{notebook.name}: {step.id} shows {shown!r}"
+
+
+def test_every_step_has_at_least_three_wrong_projects():
+    counts = {s.id: sum(w.step == s.id for w in WRONG) for s in steps()}
+    assert all(n >= 3 for n in counts.values()), counts
+
+
+@pytest.mark.parametrize("wrong", WRONG, ids=[f"{w.step}-{w.mistake}" for w in WRONG])
+def test_a_wrong_project_is_rejected_with_the_right_hint(wrong, tmp_path):
+    project = copy_of_sample(tmp_path / "my_project")
+    apply(wrong, project)
+    result = run_check(wrong.step, project)
+    assert result.status == "failed", result.report()
+    assert wrong.hint in result.hint, result.report()
+
+
+def test_a_missing_project_says_how_to_create_it(tmp_path):
+    result = run_check(steps()[0].id, tmp_path / "my_project")
+    assert not result.passed
+    assert "mkdir my_project && django-admin startproject config my_project" in result.hint
+
+
+def test_a_syntax_error_is_reported_with_the_file_and_line(tmp_path):
+    project = copy_of_sample(tmp_path / "my_project")
+    path = project / "config/settings/base.py"
+    lines = path.read_text(encoding="utf-8").splitlines()
+    lines[9] = "DEBUG = = True"
+    path.write_text("\n".join(lines) + "\n", encoding="utf-8")
+    result = run_check("01.b3", project)
+    assert result.status == "failed", result.report()
+    assert "SyntaxError" in result.got and "config/settings/base.py, line 10" in result.got, \
+        result.report()
