@@ -88,7 +88,8 @@ class Context:
         code = ("import json; from django.conf import settings; "
                 f"print('@@' + json.dumps({{n: repr(getattr(settings, n, None)) "
                 f"for n in {names!r}}}))")
-        done = self.manage("shell", "-c", code, env=env, drop=drop)
+        # --no-imports: Django 5.2's shell would import every model first, for nothing here.
+        done = self.manage("shell", "--no-imports", "-c", code, env=env, drop=drop)
         for line in done.stdout.splitlines():
             if line.startswith("@@"):
                 return {"ok": True, "values": json.loads(line[2:])}

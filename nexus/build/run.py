@@ -24,6 +24,7 @@ import re
 import subprocess
 import sys
 import tempfile
+import time
 from collections.abc import Iterator, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass
@@ -124,20 +125,89 @@ def project_services_environment() -> dict[str, str]:
             "CELERY_BROKER_URL": broker, "CELERY_RESULT_BACKEND": results}
 
 
+#: Migrated templates kept (one per distinct set of migrations and settings seen).
+_TEMPLATES_KEPT = 12
+_TEMPLATE_PREFIX = "nexus_build_tpl_"
+
+
+def migrations_key(project: Path) -> str:
+    """A digest of what decides the migrated schema: the project's migrations and settings
+    (INSTALLED_APPS brings third-party migrations) and the Django version."""
+    import hashlib
+
+    import django
+
+    digest = hashlib.sha256(django.get_version().encode())
+    files = sorted(p for pattern in ("**/migrations/*.py", f"{PACKAGE}/settings*/**/*.py",
+                                     f"{PACKAGE}/settings*.py")
+                   for p in project.glob(pattern) if p.is_file() and ".venv" not in p.parts)
+    for path in files:
+        digest.update(str(path.relative_to(project)).encode())
+        digest.update(path.read_bytes())
+    return digest.hexdigest()[:20]
+
+
+def _database_names(conn, prefix: str) -> list[str]:
+    rows = conn.execute("SELECT datname FROM pg_database WHERE datname LIKE %s",
+                        [prefix + "%"]).fetchall()
+    return [row[0] for row in rows]
+
+
 @contextmanager
-def fresh_database() -> Iterator[str]:
-    """A new, empty database on the course's PostgreSQL server; dropped afterwards."""
+def fresh_database(template: str | None = None) -> Iterator[str]:
+    """A new database on the course's PostgreSQL server (empty, or a copy of ``template``);
+    dropped afterwards."""
     from nexus.services.postgres import SERVICE as POSTGRES
 
     name = f"nexus_build_{os.getpid()}_{next(_counter)}"
     with POSTGRES.connect() as conn:
         conn.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
-        conn.execute(f'CREATE DATABASE "{name}"')
+        conn.execute(f'CREATE DATABASE "{name}"' + (f' TEMPLATE "{template}"' if template else ""))
     try:
         yield POSTGRES.server_url(name)
     finally:
         with POSTGRES.connect() as conn:
             conn.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
+
+
+def migrated_template(project: Path) -> str | None:
+    """A database holding ``project``'s migrations applied to an empty database, or ``None``.
+
+    Made once per :func:`migrations_key` by the probe itself (``migrate`` after the database
+    guard, exactly as a check does) and copied for each check, so a check's ``migrate`` is a
+    no-op on a database that the same migrations produced. ``None`` when migrating fails: the
+    check then migrates an empty database and reports the failure.
+    """
+    from nexus.services.postgres import SERVICE as POSTGRES
+
+    name = _TEMPLATE_PREFIX + migrations_key(project)
+    with POSTGRES.connect() as conn:
+        if name in _database_names(conn, name):
+            return name
+        conn.execute("SELECT pg_advisory_lock(hashtext(%s))", [name])
+        try:
+            if name in _database_names(conn, name):
+                return name  # another check built it while we waited
+            building = name + "_new"
+            conn.execute(f'DROP DATABASE IF EXISTS "{building}" WITH (FORCE)')
+            conn.execute(f'CREATE DATABASE "{building}"')
+            env = project_environment(POSTGRES.server_url(building))
+            found = _probe(project, [], env, None, phases=["migrate"])
+            if found.get("phases") != ["migrate"]:
+                conn.execute(f'DROP DATABASE IF EXISTS "{building}" WITH (FORCE)')
+                return None
+            conn.execute(f'ALTER DATABASE "{building}" RENAME TO "{name}"')
+            # Remember when, and keep only the newest few.
+            conn.execute(f"COMMENT ON DATABASE \"{name}\" IS '{time.time():.0f}'")
+            rows = conn.execute(
+                "SELECT datname FROM pg_database WHERE datname LIKE %s AND datname NOT LIKE "
+                "%s ORDER BY shobj_description(oid, 'pg_database') DESC",
+                [_TEMPLATE_PREFIX + "%", "%\\_new"]).fetchall()
+            for (old,) in rows[_TEMPLATES_KEPT:]:
+                conn.execute(f'DROP DATABASE IF EXISTS "{old}" WITH (FORCE)')
+        finally:
+            conn.execute("SELECT pg_advisory_unlock(hashtext(%s))", [name])
+    return name
 
 
 class ProjectServer(ManagedProcess):
@@ -181,8 +251,9 @@ def _missing_project(project: Path) -> Fail | None:
 
 
 def _probe(project: Path, chain: list[Step], env: dict[str, str],
-           server: ProjectServer | None) -> dict:
-    phases = list(dict.fromkeys(p for s in chain for p in s.phases))
+           server: ProjectServer | None, phases: list[str] | None = None) -> dict:
+    if phases is None:
+        phases = list(dict.fromkeys(p for s in chain for p in s.phases))
     with tempfile.TemporaryDirectory(prefix="nexus-build-") as folder:
         out = Path(folder) / "result.json"
         argv = [sys.executable, "-m", "nexus.build.probe", "--out", str(out),
@@ -211,7 +282,8 @@ def check_project(step: Step, project: str | os.PathLike[str] | None = None) -> 
     if missing:
         raise missing
     chain = _chain(step)
-    with fresh_database() as url:
+    migrates = any("migrate" in s.phases for s in chain)
+    with fresh_database(migrated_template(folder) if migrates else None) as url:
         env = project_environment(url)
         server = ProjectServer(folder, env) if any(s.server for s in chain) else None
         try:

@@ -18,7 +18,7 @@ from nexus.build import new_project, steps
 from nexus.exercises.harness import run_check
 from nexus.paths import REPO_ROOT, SAMPLE_PROJECT
 
-from .wrong_projects import WRONG, Wrong
+from .wrong_projects import ALL, Wrong
 
 #: What a learner's project holds of the sample project: no tests, docs or local state.
 _NOT_COPIED = shutil.ignore_patterns("tests", "testsupport", "docs", "__pycache__", "*.pyc",
@@ -69,11 +69,11 @@ def test_every_step_is_checked_against_the_sample_project_in_its_solutions_noteb
 
 
 def test_every_step_has_at_least_three_wrong_projects():
-    counts = {s.id: sum(w.step == s.id for w in WRONG) for s in steps()}
+    counts = {s.id: sum(w.step == s.id for w in ALL) for s in steps()}
     assert all(n >= 3 for n in counts.values()), counts
 
 
-@pytest.mark.parametrize("wrong", WRONG, ids=[f"{w.step}-{w.mistake}" for w in WRONG])
+@pytest.mark.parametrize("wrong", ALL, ids=[f"{w.step}-{w.mistake}" for w in ALL])
 def test_a_wrong_project_is_rejected_with_the_right_hint(wrong, tmp_path):
     project = copy_of_sample(tmp_path / "my_project")
     apply(wrong, project)

@@ -33,26 +33,21 @@ def settings_are_a_package_of_three(ctx: Context) -> None:
 
 
 @contract("01.b1")
-def manage_py_defaults_to_local(ctx: Context) -> None:
-    """manage.py uses config.settings.local when DJANGO_SETTINGS_MODULE is not set."""
-    found = ctx.read_settings(["SETTINGS_MODULE"], drop=("DJANGO_SETTINGS_MODULE",))
-    module = found["values"]["SETTINGS_MODULE"].strip("'\"") if found["ok"] else None
+def manage_py_defaults_to_local_with_debug_from_the_environment(ctx: Context) -> None:
+    """manage.py uses config.settings.local by default; DEBUG is on there unless
+    DJANGO_DEBUG=false."""
+    default = ctx.read_settings(["SETTINGS_MODULE", "DEBUG"],
+                                drop=("DJANGO_SETTINGS_MODULE", "DJANGO_DEBUG"))
+    module = default["values"]["SETTINGS_MODULE"].strip("'\"") if default["ok"] else None
     if module != "config.settings.local":
         raise Fail(expected="`python manage.py …` runs with config.settings.local by default",
-                   got=f"it runs with {module}" if found["ok"] else found["error"],
+                   got=f"it runs with {module}" if default["ok"] else default["error"],
                    hint="in manage.py (and config/wsgi.py, config/asgi.py) set the default: "
                         "os.environ.setdefault('DJANGO_SETTINGS_MODULE', "
                         "'config.settings.local') — production sets the variable itself.",
                    look=LOOK)
-
-
-@contract("01.b1")
-def debug_comes_from_the_environment(ctx: Context) -> None:
-    """DEBUG is on locally by default and DJANGO_DEBUG=false turns it off."""
-    default = ctx.read_settings(["DEBUG"], drop=("DJANGO_DEBUG",))
     off = ctx.read_settings(["DEBUG"], env={"DJANGO_DEBUG": "false"})
-    got = (default["values"]["DEBUG"] if default["ok"] else default["error"],
-           off["values"]["DEBUG"] if off["ok"] else off["error"])
+    got = (default["values"]["DEBUG"], off["values"]["DEBUG"] if off["ok"] else off["error"])
     if got != ("True", "False"):
         raise Fail(expected="DEBUG True by default in local settings; DJANGO_DEBUG=false → False",
                    got=f"by default {got[0]}; with DJANGO_DEBUG=false {got[1]}",
