@@ -13,7 +13,7 @@ from nexus.errors import NexusError
 from nexus.exercises import generator, registry
 from nexus.exercises.generator import EXERCISES, SOLUTIONS, strip_solutions
 
-CHECK_CALL = re.compile(r"""check\(\s*["'](\d{2}\.\d+)["']""")
+CHECK_CALL = re.compile(r"""check\(\s*["'](\d{2}\.b?\d+)["']""")
 
 
 def test_exercises_are_exactly_what_the_generator_makes():
