@@ -248,6 +248,35 @@ def start_time() -> list[Figure]:
                    "≤ 3 s", median <= 3)]
 
 
+def build_checks() -> list[Figure]:
+    """Each build step checked against the model answer (a second run: the migrated template
+    exists, as for a learner who checks again), and a fresh skeleton's checks."""
+    import tempfile
+
+    from nexus.build import new_project, steps
+    from nexus.exercises.harness import run_check
+    from nexus.paths import SAMPLE_PROJECT
+
+    figures = []
+    run_check(steps()[-1].id, SAMPLE_PROJECT)  # builds the sample's migrated template once
+    for step in steps():
+        began = time.perf_counter()
+        result = run_check(step.id, SAMPLE_PROJECT)
+        seconds = time.perf_counter() - began
+        figures.append(Figure("Build track", f"check {step.id} against the sample project",
+                              f"{seconds:.1f} s" + ("" if result else " (failed)"), "≤ 20 s",
+                              bool(result) and seconds <= 20))
+    with tempfile.TemporaryDirectory() as folder:
+        skeleton, _ = new_project(Path(folder) / "my_project")
+        began = time.perf_counter()
+        failed = sum(not run_check(step.id, skeleton) for step in steps())
+        seconds = time.perf_counter() - began
+    figures.append(Figure("Build track", f"a fresh skeleton: {len(steps())} checks, all failing",
+                          f"{failed} failed in {seconds:.1f} s", "all fail",
+                          failed == len(steps())))
+    return figures
+
+
 def notebook_times() -> list[Figure]:
     """Each lesson executed once with papermill, as `nexus run` does."""
     from nexus import course_run
@@ -297,7 +326,7 @@ def main() -> int:
     steps: list[Callable[[], list[Figure]]] = [
         start_time, listings_queries, lambda: listings_latency(server),
         lambda: listings_cache_ratio(server), lambda: booking_load(server), celery_throughput,
-        notebook_times,
+        build_checks, notebook_times,
     ]
     for step in steps:
         figures += step()

@@ -208,11 +208,16 @@ def progress_command() -> int:
         run = data["lessons"].get(lesson.number)
         last = max([done[e.id]["at"] for e in tried] + ([run["at"]] if run else []), default="")
         state = "done" if len(passed) == len(exercises) else "started" if tried else "not started"
-        rows.append((lesson.number, lesson.title, f"{len(passed)}/{len(exercises)}", state,
+        counts = []
+        for build in (False, True):  # function exercises, then build steps of your project
+            kind = [e for e in exercises if e.is_build == build]
+            counts.append(f"{sum(e in passed for e in kind)}/{len(kind)}" if kind else "—")
+        rows.append((lesson.number, lesson.title, *counts, state,
                      last.replace("T", " ")[:16] if last else "—"))
         if next_up is None:
             next_up = next((e for e in exercises if e not in passed), None)
-    print(format_table(rows, ("lesson", "title", "passed", "state", "last checked (UTC)")))
+    print(format_table(rows, ("lesson", "title", "exercises", "build", "state",
+                              "last checked (UTC)")))
     total = len(registry.exercises())
     passed_total = sum(1 for e in registry.exercises() if done.get(e.id, {}).get("passed"))
     print(f"\n{passed_total} of {total} exercises passed")

@@ -59,6 +59,7 @@ def test_nexus_check_on_the_unsolved_exercises_prints_failures_and_exits_1(progr
     shown = nexus_cli("progress", progress_file=progress_file)
     assert shown.returncode == 0
     assert "0/3" in shown.stdout and "next: 00.1" in shown.stdout
+    assert "build" in shown.stdout.splitlines()[0]  # build steps counted apart
 
 
 @pytest.mark.parametrize("lesson", ["99", "abc", "42"])
