@@ -98,3 +98,44 @@ def test_a_syntax_error_is_reported_with_the_file_and_line(tmp_path):
     assert result.status == "failed", result.report()
     assert "SyntaxError" in result.got and "config/settings/base.py, line 10" in result.got, \
         result.report()
+
+
+def test_an_import_error_in_an_app_names_the_file_and_line(tmp_path):
+    project = copy_of_sample(tmp_path / "my_project")
+    models = project / "listings/models.py"
+    models.write_text("from listings.helpers import slugify_title\n" + models.read_text())
+    result = run_check("01.b3", project)
+    assert result.status == "failed", result.report()
+    assert "ModuleNotFoundError" in result.got and "listings/models.py, line 1" in result.got, \
+        result.report()
+    assert "Traceback" not in result.report()
+
+
+def test_a_crashing_migration_names_the_file_and_line_and_leaves_no_database_behind(tmp_path):
+    from nexus.build.run import migrations_key
+    from nexus.services.postgres import SERVICE as POSTGRES
+
+    def databases() -> set[str]:
+        with POSTGRES.connect() as conn:
+            return {row[0] for row in conn.execute("SELECT datname FROM pg_database")}
+
+    before = databases()
+    project = copy_of_sample(tmp_path / "my_project")
+    folder = project / "listings/migrations"
+    latest = sorted(p.stem for p in folder.glob("0*.py"))[-1]
+    (folder / "9999_backfill.py").write_text(
+        "from django.db import migrations\n\n\n"
+        "def backfill(apps, schema_editor):\n"
+        "    raise ValueError('no such city')\n\n\n"
+        "class Migration(migrations.Migration):\n"
+        f"    dependencies = [('listings', '{latest}')]\n"
+        "    operations = [migrations.RunPython(backfill, migrations.RunPython.noop)]\n")
+    result = run_check("01.b3", project)
+    assert result.status == "failed", result.report()
+    assert "ValueError: no such city" in result.got, result.report()
+    assert "listings/migrations/9999_backfill.py, line 5" in result.got, result.report()
+    assert "migrate" in result.expected
+    # The check's own database is dropped, and no template is kept for migrations that crash.
+    left = databases() - before
+    assert left == set(), left
+    assert not any(migrations_key(project) in name for name in databases())
