@@ -275,8 +275,15 @@ def _as_fail(found: dict) -> Fail:
                 hint=found.get("hint", ""), look=found.get("look", ""))
 
 
-def check_project(step: Step, project: str | os.PathLike[str] | None = None) -> None:
-    """Check build step ``step`` against the project; raises :class:`Fail` if it does not hold."""
+_COMMANDS = {"check": "manage.py check", "migrations": "makemigrations --check",
+             "migrate": "migrate (fresh database)"}
+
+
+def check_project(step: Step, project: str | os.PathLike[str] | None = None) -> str:
+    """Check build step ``step`` against the project; raises :class:`Fail` if it does not hold.
+
+    Returns what ran, for the ✓ line: the commands, whether gunicorn served, the contracts.
+    """
     folder = project_dir(project)
     missing = _missing_project(folder)
     if missing:
@@ -320,3 +327,8 @@ def check_project(step: Step, project: str | os.PathLike[str] | None = None) -> 
             failure.hint = f"finish step {earlier.id} first — {failure.hint}"
             failure.expected = f"step {earlier.id} passes (this step builds on it)"
         raise failure
+    contracts = sum(found["steps"][s.id]["contracts"] for s in chain)
+    ran = [_COMMANDS[p] for p in found["phases"]]
+    if any(s.server for s in chain):
+        ran.append("gunicorn")
+    return " · ".join([*ran, f"{contracts} contract tests"])

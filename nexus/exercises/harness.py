@@ -31,6 +31,8 @@ class CheckResult:
     got: str = ""
     hint: str = ""
     look: str = ""
+    #: What a passed build check ran ("manage.py check · migrate · 5 contract tests").
+    ran: str = ""
 
     def __bool__(self) -> bool:
         return self.passed
@@ -39,7 +41,7 @@ class CheckResult:
         """The text a learner reads under the check cell."""
         mark = "✓" if self.passed else "✗"
         lines = [f"{mark} {self.id} {self.title}".rstrip()]
-        for label, text in (("expected", self.expected), ("got", self.got),
+        for label, text in (("ran", self.ran), ("expected", self.expected), ("got", self.got),
                             ("hint", self.hint), ("look at", self.look)):
             if text:
                 lines.append(f"    {label:<10}{text}")
@@ -135,7 +137,7 @@ def _run_build_step(exercise: registry.Exercise, project: object,
                     result: CheckResult) -> CheckResult:
     """A build step: its check runs the learner's project (``project``, else the default one)."""
     try:
-        exercise.run(project)
+        ran = exercise.run(project)
     except Fail as failure:
         result.expected, result.got = failure.expected, failure.got
         result.hint, result.look = failure.hint, failure.look
@@ -145,7 +147,7 @@ def _run_build_step(exercise: registry.Exercise, project: object,
         result.hint = "this looks like a bug in the course, not in your project: please " \
                       "report it with this message."
     else:
-        result.passed, result.status = True, "passed"
+        result.passed, result.status, result.ran = True, "passed", ran or ""
     return result
 
 
