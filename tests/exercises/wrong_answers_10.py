@@ -53,7 +53,7 @@ def test_in_the_past(create, listing, guest):
 
 # --- 10.2 make_stay_factory -----------------------------------------------------------------------
 def _factory(name, *, fixed_dates=False, fixed_price=False, fixed_check_out=False,
-             own_host=False):
+             own_host=False, first_day=None):
     def make():
         import factory
 
@@ -85,7 +85,7 @@ def _factory(name, *, fixed_dates=False, fixed_price=False, fixed_check_out=Fals
             max_guests = 4
             bedrooms = 1
 
-        first = date(2031, 1, 1)
+        first = first_day or date.today() + timedelta(days=400)
 
         class Stay(factory.django.DjangoModelFactory):
             class Meta:
@@ -111,6 +111,8 @@ stay_fixed_dates = _factory("stay_fixed_dates", fixed_dates=True)
 stay_fixed_price = _factory("stay_fixed_price", fixed_price=True)
 stay_fixed_check_out = _factory("stay_fixed_check_out", fixed_check_out=True)
 stay_hosts_own_place = _factory("stay_hosts_own_place", own_host=True)
+# Right in every other way, but the stays start in a fixed year: green today, red once it passed.
+stay_fixed_year = _factory("stay_fixed_year", first_day=date(2031, 1, 1))
 
 
 def stay_returns_an_instance():
@@ -127,5 +129,6 @@ WRONG_ANSWERS = {
              (stay_fixed_check_out, "check_out must follow check_in"),
              (stay_fixed_price, "total_price must follow the dates"),
              (stay_hosts_own_place, "not the listing's host"),
-             (stay_returns_an_instance, "return the factory class itself")],
+             (stay_returns_an_instance, "return the factory class itself"),
+             (stay_fixed_year, "derive the first check-in from date.today()")],
 }

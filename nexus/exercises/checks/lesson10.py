@@ -174,6 +174,70 @@ def _stays(factory_class) -> dict[str, object]:
     return facts
 
 
+#: How far the calendar moves for the "still in the future later" case of 10.2.
+_LATER = timedelta(days=365 * 12)
+
+
+def _as_of(function, today: date):
+    """``function`` run as if today were ``today``: its module-level ``date``, ``datetime``
+    (class or module) and Django's ``timezone`` answer with that day.
+
+    A factory that computes its dates from a fixed year passes today and fails the day that
+    year is over; calling it "later" shows that now, without touching the system clock.
+    """
+    import datetime as real
+    import types
+
+    from django.utils import timezone as real_timezone
+
+    shift = today - date.today()
+
+    class LaterDate(real.date):
+        @classmethod
+        def today(cls):
+            return today
+
+    class LaterDateTime(real.datetime):
+        @classmethod
+        def now(cls, tz=None):
+            return real.datetime.now(tz) + shift
+
+        @classmethod
+        def today(cls):
+            return real.datetime.today() + shift
+
+    module = types.SimpleNamespace(**{**vars(real), "date": LaterDate,
+                                      "datetime": LaterDateTime})
+    timezone = types.SimpleNamespace(**{**vars(real_timezone),
+                                        "now": lambda: real_timezone.now() + shift,
+                                        "localdate": lambda *a, **k: today})
+    names = function.__globals__
+    patched = dict(names)
+    for name, value in names.items():
+        if value is real.date:
+            patched[name] = LaterDate
+        elif value is real.datetime:
+            patched[name] = LaterDateTime
+        elif value is real:
+            patched[name] = module
+        elif value is real_timezone:
+            patched[name] = timezone
+    return types.FunctionType(function.__code__, patched, function.__name__,
+                              function.__defaults__, function.__closure__)
+
+
+def _starts_after(factory_class, today: date) -> bool:
+    """True if two stays of ``factory_class`` both start after ``today``."""
+    from django.db import IntegrityError, transaction
+
+    try:
+        with transaction.atomic():
+            stays = factory_class.create_batch(2)
+    except IntegrityError:
+        return False
+    return all(stay.check_in > today for stay in stays)
+
+
 @exercise("10.2", "make_stay_factory: a factory-boy factory")
 def check_stay_factory(make_stay_factory) -> None:
     import factory
@@ -211,3 +275,11 @@ def check_stay_factory(make_stay_factory) -> None:
     for key, expected, hint in problems:
         if not facts[key]:
             raise Fail(expected=expected, got="not so", hint=hint, look=look)
+    later = date.today() + _LATER
+    if not in_rollback(lambda: _starts_after(_as_of(make_stay_factory, later)(), later)):
+        raise Fail(expected=f"stays still start in the future when the tests run in "
+                            f"{later.year}",
+                   got=f"run as if today were {later.isoformat()}, the stays start before it",
+                   hint="a fixed date is only in the future until it passes: derive the first "
+                        "check-in from date.today(), so the suite keeps passing next year.",
+                   look=look)
