@@ -134,6 +134,30 @@ def confirm_at_least_the_amount(payment, body):
     return _verdict(payment, body.get("data") or {}, amount=lambda paid, ours: paid >= ours)
 
 
+def authentic_with_an_empty_secret(body, headers, secret):
+    import hashlib
+    import hmac
+
+    # Right in every way, except that an unset secret ("") is used as a key like any other.
+    signature = headers.get("x-chapa-signature")
+    if not signature or not signature.isascii():
+        return False
+    return hmac.compare_digest(hmac.new(secret.encode(), body, hashlib.sha256).hexdigest(),
+                               signature)
+
+
+def authentic_crashing_on_non_ascii(body, headers, secret):
+    import hashlib
+    import hmac
+
+    # Right in every way, but compare_digest raises TypeError on a non-ASCII str.
+    signature = headers.get("x-chapa-signature")
+    if not signature or not secret:
+        return False
+    return hmac.compare_digest(hmac.new(secret.encode(), body, hashlib.sha256).hexdigest(),
+                               signature)
+
+
 WRONG_ANSWERS = {
     "07.1": [(authentic_after_reserialising, "exact bytes received"),
              (authentic_with_either_header, "same on every webhook"),
@@ -141,7 +165,9 @@ WRONG_ANSWERS = {
              (authentic_with_equals, "stops at the first differing character"),
              (authentic_plain_hash, "a plain hash of secret and body is not an HMAC"),
              (authentic_base64, "as hex text, not base64"),
-             (authentic_swapped_key, "key and message are swapped")],
+             (authentic_swapped_key, "key and message are swapped"),
+             (authentic_with_an_empty_secret, "Refuse every webhook while the secret is empty"),
+             (authentic_crashing_on_non_ascii, "refuses str with non-ASCII characters")],
     "07.2": [(confirm_on_outer_status, "outer status"),
              (confirm_on_status_only, "1 birr"),
              (confirm_comparing_strings, "compare Decimal"),

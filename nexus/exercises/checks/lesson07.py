@@ -60,9 +60,9 @@ def check_webhook_is_authentic(webhook_is_authentic) -> None:
     body = json.dumps(event, indent=1).encode()
     weak = hmac.new(SECRET.encode(), SECRET.encode(), hashlib.sha256).hexdigest()
 
-    def ask(case: str, body: bytes, headers) -> bool:
+    def ask(case: str, body: bytes, headers, secret: str = SECRET) -> bool:
         try:
-            return bool(webhook_is_authentic(body, headers, SECRET))
+            return bool(webhook_is_authentic(body, headers, secret))
         except NotImplementedError:
             raise
         except Exception as exc:  # a crash is an answer to grade
@@ -106,6 +106,25 @@ def check_webhook_is_authentic(webhook_is_authentic) -> None:
                        hint="only the whole signature, equal to the one you compute, is trust.",
                        look=LOOK_SIGNATURE)
     require_constant_time(compared, LOOK_SIGNATURE)
+    # A server whose CHAPA_WEBHOOK_SECRET was never set calls this with "": HMAC with an empty
+    # key is something anyone can compute, so every webhook would be "authentic".
+    if ask("an empty secret", body, _headers(**{"x-chapa-signature": _sign(body, "")}), ""):
+        raise Fail(expected="False when the secret is empty (the setting was never configured)",
+                   got="True for a body signed with the empty key",
+                   hint="an HMAC keyed with '' is no secret: anyone can compute it. Refuse "
+                        "every webhook while the secret is empty.", look=LOOK_SIGNATURE)
+    try:
+        forged = webhook_is_authentic(body, _headers(**{"x-chapa-signature": "é" * 64}), SECRET)
+    except TypeError as exc:
+        raise Fail(expected="False for a signature header with non-ASCII characters",
+                   got=f"TypeError: {exc}",
+                   hint="hmac.compare_digest refuses str with non-ASCII characters (a TypeError, "
+                        "so a 500 for anyone who sends one): refuse a header that is not ASCII "
+                        "before comparing, or compare bytes.", look=LOOK_SIGNATURE) from None
+    if forged:
+        raise Fail(expected="False for a forged, non-ASCII signature", got="True",
+                   hint="only the whole signature, equal to the one you compute, is trust.",
+                   look=LOOK_SIGNATURE)
 
 
 def _why_genuine_refused(ask, body: bytes, event: dict) -> str:
