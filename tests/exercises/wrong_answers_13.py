@@ -225,13 +225,29 @@ def notify_without_lock(item_id):
     return True
 
 
+def save_looking_first(user, listing):
+    from django.core.exceptions import ValidationError
+
+    from wishlists.models import WishlistItem
+
+    # Right one call at a time; two at once both find nothing and both insert.
+    if not listing.is_active:
+        raise ValidationError({"listing": "This listing is not available."})
+    existing = WishlistItem.objects.filter(user=user, listing=listing).first()
+    if existing is not None:
+        return existing, False
+    return WishlistItem.objects.create(user=user, listing=listing,
+                                       saved_price=listing.price_per_night), True
+
+
 WRONG_ANSWERS = {
     "13.1": [(save_by_inserting, "look it up first"),
              (save_with_update_or_create, "must not touch saved_price"),
              (save_any_listing, "inactive listing"),
              (save_then_check, "saved before the listing was refused"),
              (save_always_created, "True only when the row was inserted now"),
-             (save_value_error, "the API turns it into a 400")],
+             (save_value_error, "the API turns it into a 400"),
+             (save_looking_first, "Looking first is not enough when two requests race")],
     "13.2": [(notify_against_saved_price_only, "already told"),
              (notify_at_the_same_price, "strictly greater"),
              (notify_in_a_python_loop, "return a queryset"),

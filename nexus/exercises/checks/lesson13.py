@@ -34,7 +34,9 @@ from nexus.exercises.checks.support import (
     new_guest,
     purge_queue,
     queries_during,
+    racing_inserts,
     rolled_back,
+    short,
     smtp_down,
     task_for_check,
     wait,
@@ -129,6 +131,43 @@ def check_save_to_wishlist(save_to_wishlist) -> None:
                        hint="the item was saved before the listing was refused: a caller that "
                             "catches the error still has the row. Check first, write after.",
                        look=LOOK_MODEL)
+    _two_saves_at_once(save_to_wishlist)
+
+
+def _two_saves_at_once(save_to_wishlist) -> None:
+    """The same guest taps the heart on two devices at once: both calls must answer."""
+    from django.db import IntegrityError
+
+    from wishlists.models import WishlistItem
+
+    # Committed (other connections must see them), so removed at the end.
+    guest, listing = new_guest("race"), _listing("1500.00")
+    try:
+        outcomes = racing_inserts(WishlistItem._meta.db_table,
+                                  [lambda: save_to_wishlist(guest, listing)] * 2)
+        raised = [value for kind, value in outcomes if kind == "raised"]
+        if any(isinstance(exc, IntegrityError) for exc in raised):
+            raise Fail(expected="two saves at the same moment both answer: one created=True, "
+                                "one created=False",
+                       got="one of them raised IntegrityError",
+                       hint="both calls looked, found nothing, and inserted; the unique "
+                            "constraint refused the second. Looking first is not enough when "
+                            "two requests race: get_or_create catches that IntegrityError and "
+                            "fetches the row the other request inserted.", look=LOOK_MODEL)
+        if raised or any(kind == "hung" for kind, _ in outcomes):
+            raise Fail(expected="two saves at the same moment both answer",
+                       got=", ".join(f"{kind}: {short(value, 120)}" for kind, value in outcomes),
+                       hint="a save must neither fail nor wait forever when another request "
+                            "saves the same listing at the same moment.", look=LOOK_MODEL)
+        flags = sorted(bool(value[1]) for _, value in outcomes)
+        rows = WishlistItem.objects.filter(user=guest, listing=listing).count()
+        if flags != [False, True] or rows != 1:
+            raise Fail(expected="one row; created=True for one call, False for the other",
+                       got=f"{rows} row(s); created={flags}",
+                       hint="return True only when the row was inserted now.", look=LOOK_MODEL)
+    finally:
+        listing.delete()
+        guest.delete()
 
 
 # --- 13.2 -----------------------------------------------------------------------------------------

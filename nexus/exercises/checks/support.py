@@ -186,6 +186,56 @@ def at_once(calls: list[Callable[[], object]], timeout: float = 15) -> list[tupl
     return outcomes
 
 
+def racing_inserts(table: str, calls: list[Callable[[], object]],
+                   timeout: float = 10) -> list[tuple[str, object]]:
+    """Run ``calls`` at once (see :func:`at_once`) with their INSERTs into ``table`` held back
+    until every call is waiting to insert, then let them go: the check-then-insert race, made
+    certain instead of likely.
+
+    A connection of its own holds ``LOCK TABLE … IN SHARE MODE`` (it lets SELECTs through and
+    makes INSERTs wait); it is released once as many sessions as ``calls`` wait on a lock (or
+    after ``timeout`` s, for an answer that serialises its callers some other way).
+    """
+    from django.db import connections, transaction
+
+    locked, release = threading.Event(), threading.Event()
+
+    def hold() -> None:
+        try:
+            with transaction.atomic(), connections["default"].cursor() as cursor:
+                cursor.execute(f'LOCK TABLE "{table}" IN SHARE MODE')
+                locked.set()
+                release.wait(timeout)
+        finally:
+            connections.close_all()
+
+    def release_when_all_wait() -> None:
+        try:
+            with connections["default"].cursor() as cursor:
+                def waiting() -> bool:
+                    cursor.execute("SELECT count(*) FROM pg_stat_activity WHERE datname = "
+                                   "current_database() AND wait_event_type = 'Lock'")
+                    return cursor.fetchone()[0] >= len(calls)
+                wait(waiting, timeout)
+        finally:
+            release.set()
+            connections.close_all()
+
+    holder = threading.Thread(target=hold, daemon=True, name="check-lock")
+    holder.start()
+    if not locked.wait(timeout):
+        release.set()
+        raise RuntimeError(f"could not lock {table} for the race")
+    releaser = threading.Thread(target=release_when_all_wait, daemon=True, name="check-release")
+    releaser.start()
+    try:
+        return at_once(calls, timeout=timeout + 5)
+    finally:
+        release.set()
+        holder.join(timeout)
+        releaser.join(timeout)
+
+
 def for_all(strategy, test: Callable[[Any], None], *, examples: int = 25) -> None:
     """Run ``test(value)`` on values drawn by a hypothesis ``strategy``: bounded, deterministic.
 
