@@ -144,6 +144,32 @@ def _phase(name: str, project: Path) -> dict[str, Any] | None:
     return None
 
 
+def _save_template(name: str) -> None:
+    """Copy the freshly migrated database to ``name``, for the next check of these migrations.
+
+    Nothing else is connected to it yet (gunicorn's workers connect on their first request), so
+    ``CREATE DATABASE … TEMPLATE`` can copy it. A check that saved the same template first wins.
+    """
+    import time
+    from urllib.parse import urlsplit
+
+    import psycopg
+    from django.db import connection
+
+    connection.close()
+    url = urlsplit(os.environ["DATABASE_URL"])
+    source = url.path.lstrip("/")
+    building = f"{name}_new_{os.getpid()}"
+    with psycopg.connect(url._replace(path="/postgres").geturl(), autocommit=True) as conn:
+        conn.execute(f'CREATE DATABASE "{building}" TEMPLATE "{source}"')
+        try:
+            conn.execute(f'ALTER DATABASE "{building}" RENAME TO "{name}"')
+        except psycopg.errors.DuplicateDatabase:
+            conn.execute(f'DROP DATABASE "{building}"')
+            return
+        conn.execute(f"COMMENT ON DATABASE \"{name}\" IS '{time.time():.0f}'")
+
+
 def _run_step(step_id: str, ctx: Context) -> dict[str, Any]:
     contracts = contracts_of(step_id)
     for run in contracts:
@@ -164,7 +190,7 @@ def _run_step(step_id: str, ctx: Context) -> dict[str, Any]:
 
 
 def probe(project: Path, steps: list[str], phases: list[str], base_url: str | None,
-          server_log: Path | None) -> dict[str, Any]:
+          server_log: Path | None, save_template: str | None = None) -> dict[str, Any]:
     """Set up, run ``phases``, then each step's contracts; the result as a JSON-able dict."""
     result: dict[str, Any] = {"phases": [], "steps": {}}
     failed = _setup(project)
@@ -178,6 +204,8 @@ def probe(project: Path, steps: list[str], phases: list[str], base_url: str | No
             result["failed_phase"] = {"phase": name, **failed}
             return result
         result["phases"].append(name)
+        if name == "migrate" and save_template:
+            _save_template(save_template)
     ctx = Context(project=project, base_url=base_url, server_log=server_log)
     for step_id in steps:
         outcome = _run_step(step_id, ctx)
@@ -194,12 +222,14 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--base-url")
     parser.add_argument("--server-log", type=Path)
     parser.add_argument("--out", type=Path, required=True)
+    parser.add_argument("--save-template", help="copy the migrated database to this name")
     args = parser.parse_args(argv)
     project = Path.cwd()
     sys.path.insert(0, str(project))
     try:
         result = probe(project, [s for s in args.steps.split(",") if s],
-                       [p for p in args.phases.split(",") if p], args.base_url, args.server_log)
+                       [p for p in args.phases.split(",") if p], args.base_url, args.server_log,
+                       args.save_template)
     except BaseException:
         result = {"crashed": traceback.format_exc()}
     args.out.write_text(json.dumps(result), encoding="utf-8")

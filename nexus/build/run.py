@@ -24,7 +24,6 @@ import re
 import subprocess
 import sys
 import tempfile
-import time
 from collections.abc import Iterator, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass
@@ -170,44 +169,30 @@ def fresh_database(template: str | None = None) -> Iterator[str]:
             conn.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
 
 
-def migrated_template(project: Path) -> str | None:
-    """A database holding ``project``'s migrations applied to an empty database, or ``None``.
+def template_name(project: Path) -> str:
+    """The migrated template of ``project``'s current migrations and settings."""
+    return _TEMPLATE_PREFIX + migrations_key(project)
 
-    Made once per :func:`migrations_key` by the probe itself (``migrate`` after the database
-    guard, exactly as a check does) and copied for each check, so a check's ``migrate`` is a
-    no-op on a database that the same migrations produced. ``None`` when migrating fails: the
-    check then migrates an empty database and reports the failure.
-    """
+
+def existing_template(name: str) -> str | None:
+    """``name`` if that template database exists, else ``None``."""
     from nexus.services.postgres import SERVICE as POSTGRES
 
-    name = _TEMPLATE_PREFIX + migrations_key(project)
     with POSTGRES.connect() as conn:
-        if name in _database_names(conn, name):
-            return name
-        conn.execute("SELECT pg_advisory_lock(hashtext(%s))", [name])
-        try:
-            if name in _database_names(conn, name):
-                return name  # another check built it while we waited
-            building = name + "_new"
-            conn.execute(f'DROP DATABASE IF EXISTS "{building}" WITH (FORCE)')
-            conn.execute(f'CREATE DATABASE "{building}"')
-            env = project_environment(POSTGRES.server_url(building))
-            found = _probe(project, [], env, None, phases=["migrate"])
-            if found.get("phases") != ["migrate"]:
-                conn.execute(f'DROP DATABASE IF EXISTS "{building}" WITH (FORCE)')
-                return None
-            conn.execute(f'ALTER DATABASE "{building}" RENAME TO "{name}"')
-            # Remember when, and keep only the newest few.
-            conn.execute(f"COMMENT ON DATABASE \"{name}\" IS '{time.time():.0f}'")
-            rows = conn.execute(
-                "SELECT datname FROM pg_database WHERE datname LIKE %s AND datname NOT LIKE "
-                "%s ORDER BY shobj_description(oid, 'pg_database') DESC",
-                [_TEMPLATE_PREFIX + "%", "%\\_new"]).fetchall()
-            for (old,) in rows[_TEMPLATES_KEPT:]:
-                conn.execute(f'DROP DATABASE IF EXISTS "{old}" WITH (FORCE)')
-        finally:
-            conn.execute("SELECT pg_advisory_unlock(hashtext(%s))", [name])
-    return name
+        return name if name in _database_names(conn, name) else None
+
+
+def prune_templates(keep: int = _TEMPLATES_KEPT) -> None:
+    """Drop all but the ``keep`` newest migrated templates (the probe stamps each with the time)."""
+    from nexus.services.postgres import SERVICE as POSTGRES
+
+    with POSTGRES.connect() as conn:
+        rows = conn.execute(
+            "SELECT datname FROM pg_database WHERE datname LIKE %s "
+            "ORDER BY shobj_description(oid, 'pg_database') DESC NULLS LAST",
+            [_TEMPLATE_PREFIX + "%"]).fetchall()
+        for (old,) in rows[keep:]:
+            conn.execute(f'DROP DATABASE IF EXISTS "{old}" WITH (FORCE)')
 
 
 class ProjectServer(ManagedProcess):
@@ -251,15 +236,16 @@ def _missing_project(project: Path) -> Fail | None:
 
 
 def _probe(project: Path, chain: list[Step], env: dict[str, str],
-           server: ProjectServer | None, phases: list[str] | None = None) -> dict:
-    if phases is None:
-        phases = list(dict.fromkeys(p for s in chain for p in s.phases))
+           server: ProjectServer | None, save_template: str | None = None) -> dict:
+    phases = list(dict.fromkeys(p for s in chain for p in s.phases))
     with tempfile.TemporaryDirectory(prefix="nexus-build-") as folder:
         out = Path(folder) / "result.json"
         argv = [sys.executable, "-m", "nexus.build.probe", "--out", str(out),
                 "--steps", ",".join(s.id for s in chain), "--phases", ",".join(phases)]
         if server is not None:
             argv += ["--base-url", server.base_url, "--server-log", str(server.log)]
+        if save_template:
+            argv += ["--save-template", save_template]
         try:
             done = subprocess.run(argv, cwd=project, env=env, capture_output=True, text=True,
                                   timeout=_PROBE_TIMEOUT, check=False)
@@ -289,15 +275,22 @@ def check_project(step: Step, project: str | os.PathLike[str] | None = None) -> 
     if missing:
         raise missing
     chain = _chain(step)
-    migrates = any("migrate" in s.phases for s in chain)
-    with fresh_database(migrated_template(folder) if migrates else None) as url:
+    # A database that the same migrations produced is copied (well under a second) and the
+    # probe's `migrate` finds nothing to do; without one, the probe migrates the empty database
+    # and saves a copy for the next check of these migrations.
+    wanted = template_name(folder) if any("migrate" in s.phases for s in chain) else None
+    template = existing_template(wanted) if wanted else None
+    with fresh_database(template) as url:
         env = project_environment(url)
         server = ProjectServer(folder, env) if any(s.server for s in chain) else None
         try:
-            found = _probe(folder, chain, env, server)
+            found = _probe(folder, chain, env, server,
+                           save_template=wanted if wanted and not template else None)
         finally:
             if server is not None:
                 server.stop()
+    if wanted and not template:
+        prune_templates()
     if found.get("timeout"):
         raise Fail(expected=f"the check finishes within {_PROBE_TIMEOUT} s",
                    got="it was still running (something in your project waits forever?)",
