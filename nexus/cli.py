@@ -236,7 +236,9 @@ def cmd_check(args: argparse.Namespace) -> int:
          Arg("action", choices=("new", "env"), help="new: a fresh `django-admin startproject "
              "config my_project` (an existing folder is moved aside); env: `export` lines "
              "pointing your project at a database of its own and the course's services"),
-         Arg("--path", default=None, help="another folder than my_project/"))
+         Arg("--path", default=None, help="another folder than my_project/"),
+         Arg("--reset", action="store_true", help="with env: empty your project's database "
+             "first (dropped and created again: everything in it is lost)"))
 def cmd_project(args: argparse.Namespace) -> int:
     from nexus import build
 
@@ -247,8 +249,13 @@ def cmd_project(args: argparse.Namespace) -> int:
         print(f"created {os.path.relpath(folder)}/ with `django-admin startproject config "
               f"{os.path.relpath(folder)}`: manage.py and the config/ package")
         return 0
-    for var, value in build.project_services_environment().items():
+    for var, value in build.project_services_environment(reset=args.reset).items():
         print(f"export {var}='{value}'")
+    if args.reset:
+        from nexus.build.run import PROJECT_DATABASE
+
+        print(f"nexus project env: the database {PROJECT_DATABASE} is empty again",
+              file=sys.stderr)
     return 0
 
 

@@ -23,7 +23,8 @@ from typing import Any
 
 from nexus.exercises.registry import Fail
 
-__all__ = ["Context", "Fail", "contract", "contracts_of", "learner_location"]
+__all__ = ["Context", "Fail", "PhaseHint", "contract", "contracts_of", "learner_location",
+           "phase_hint", "phase_hint_for"]
 
 Contract = Callable[["Context"], None]
 _CONTRACTS: dict[str, list[Contract]] = {}
@@ -42,6 +43,39 @@ def contracts_of(step_id: str) -> list[Contract]:
     lesson = step_id.split(".")[0]
     importlib.import_module(f"nexus.build.contracts.lesson{lesson}")
     return list(_CONTRACTS.get(step_id, []))
+
+
+@dataclass(frozen=True)
+class PhaseHint:
+    """A teaching hint for one known way a phase (``check``, ``migrations``, ``migrate``) fails."""
+
+    phase: str
+    #: A regular expression searched in the failure's ``got`` (Django's own message).
+    pattern: str
+    hint: str
+    look: str = ""
+
+
+_PHASE_HINTS: list[PhaseHint] = []
+
+
+def phase_hint(phase: str, pattern: str, *, hint: str, look: str = "") -> None:
+    """When ``phase`` fails with a message matching ``pattern``, the learner reads ``hint``
+    instead of the generic one: for mistakes whose Django message points elsewhere (a
+    ``related_name`` for a forgotten ``AUTH_USER_MODEL``). Declared in a lesson's contracts
+    module; it applies to every check, since a later step's check fails the same way."""
+    _PHASE_HINTS.append(PhaseHint(phase, pattern, hint, look))
+
+
+def phase_hint_for(phase: str, got: str) -> PhaseHint | None:
+    """The first phase hint of any lesson that matches this failure, or ``None``."""
+    import re
+
+    package = Path(__file__).with_name("contracts")
+    for module in sorted(package.glob("lesson[0-9][0-9].py")):
+        importlib.import_module(f"nexus.build.contracts.{module.stem}")
+    return next((h for h in _PHASE_HINTS
+                 if h.phase == phase and re.search(h.pattern, got)), None)
 
 
 def learner_location(tb_frames: list[tuple[str, int]], project: Path) -> str:
@@ -70,11 +104,17 @@ class Context:
 
     # --- the learner's project as processes -----------------------------------------------------
     def manage(self, *args: str, env: Mapping[str, str] | None = None,
-               drop: tuple[str, ...] = (), timeout: float = 60) -> subprocess.CompletedProcess:
-        """Run ``python manage.py ARGS`` in the project, as its own process; never raises."""
+               drop: tuple[str, ...] = (), timeout: float = 60,
+               days_ahead: float = 0) -> subprocess.CompletedProcess:
+        """Run ``python manage.py ARGS`` in the project, as its own process; never raises.
+
+        ``days_ahead``: the process's clock (``date.today()``, ``timezone.now()``) runs that many
+        days ahead (:mod:`nexus.build.clock`), to show what depends on the day it runs.
+        """
         environment = {k: v for k, v in self.env.items() if k not in drop}
         environment.update(env or {})
-        return subprocess.run([sys.executable, "manage.py", *args], cwd=self.project,
+        clock = ["-m", "nexus.build.clock", str(days_ahead)] if days_ahead else []
+        return subprocess.run([sys.executable, *clock, "manage.py", *args], cwd=self.project,
                               env=environment, capture_output=True, text=True,
                               timeout=timeout, check=False)
 

@@ -27,7 +27,7 @@ from contextlib import redirect_stderr, redirect_stdout
 from pathlib import Path
 from typing import Any
 
-from nexus.build.contract import Context, contracts_of, learner_location
+from nexus.build.contract import Context, contracts_of, learner_location, phase_hint_for
 from nexus.exercises.registry import Fail
 
 SETTINGS = "config.settings.local"
@@ -199,7 +199,11 @@ def probe(project: Path, steps: list[str], phases: list[str], base_url: str | No
         return result
     for name in phases:
         failed = _database_guard() if name == "migrate" else None
-        failed = failed or _phase(name, project)
+        if not failed:
+            failed = _phase(name, project)
+            known = failed and phase_hint_for(name, failed["got"])
+            if known:
+                failed.update(hint=known.hint, look=known.look or failed["look"])
         if failed:
             result["failed_phase"] = {"phase": name, **failed}
             return result

@@ -107,15 +107,18 @@ def project_environment(database_url: str) -> dict[str, str]:
 PROJECT_DATABASE = "my_project"
 
 
-def project_services_environment() -> dict[str, str]:
-    """``DATABASE_URL`` (database ``my_project``, created if missing) and the Redis URLs for
-    the learner's own ``manage.py`` in a terminal — never the course's databases."""
+def project_services_environment(*, reset: bool = False) -> dict[str, str]:
+    """``DATABASE_URL`` (database ``my_project``, created if missing; dropped first if
+    ``reset``) and the Redis URLs for the learner's own ``manage.py`` in a terminal — never the
+    course's databases."""
     from nexus import services
     from nexus.services.postgres import SERVICE as POSTGRES
     from nexus.services.redis import SERVICE as REDIS
 
     services.up()
     with POSTGRES.connect() as conn:
+        if reset:  # e.g. migrated with auth.User before the custom user existed
+            conn.execute(f'DROP DATABASE IF EXISTS "{PROJECT_DATABASE}" WITH (FORCE)')
         if not conn.execute("SELECT 1 FROM pg_database WHERE datname = %s",
                             [PROJECT_DATABASE]).fetchone():
             conn.execute(f'CREATE DATABASE "{PROJECT_DATABASE}"')

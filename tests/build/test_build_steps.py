@@ -34,6 +34,9 @@ def copy_of_sample(target: Path) -> Path:
 def apply(wrong: Wrong, project: Path) -> None:
     for name in wrong.delete:
         (project / name).unlink()
+    for name, text in wrong.create.items():
+        assert not (project / name).exists(), f"{wrong.mistake}: {name} exists already"
+        (project / name).write_text(text, encoding="utf-8")
     for name, edits in wrong.edits.items():
         path = project / name
         text = path.read_text(encoding="utf-8")

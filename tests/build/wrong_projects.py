@@ -23,6 +23,8 @@ class Wrong:
     hint: str = ""
     #: files to delete from the copy
     delete: tuple[str, ...] = ()
+    #: files to add to the copy: path → text (a migration the learner wrote, say)
+    create: dict[str, str] = field(default_factory=dict)
 
 
 
