@@ -25,6 +25,7 @@ from datetime import timedelta
 from decimal import Decimal
 from statistics import mean
 
+from nexus.build.run import build_step
 from nexus.exercises.checks.support import Rollback, in_rollback, queries_during
 from nexus.exercises.registry import Fail, exercise, lesson
 
@@ -320,3 +321,12 @@ def check_stay_length_limit(stay_length_limit) -> None:
                        else f"refused by {outcome[nights]}",
                        hint=f"a {nights}-night stay got in: the condition must fail when "
                             "check_out is more than 30 days after check_in.", look=look)
+
+
+# --- build steps: the learner's own project (contracts in nexus/build/contracts/lesson02.py) -----
+build_step("02.b1", "Build: a custom user with a role, from the first migration")
+build_step("02.b2", "Build: listings and bookings, with the rules the database enforces",
+           requires=("02.b1",))
+build_step("02.b3", "Build: a data migration that can be undone, and the admin",
+           requires=("02.b2",))
+build_step("02.b4", "Build: a deterministic `manage.py seed`", requires=("02.b2",))
