@@ -795,8 +795,8 @@ def the_admin_pages_open(ctx: Context) -> None:
                     raise Fail(expected="the user's change page has the role field",
                                got="no role field in the form",
                                hint="UserAdmin's fieldsets list the fields its form shows: "
-                                    "add a section for role, e.g. fieldsets = (*UserAdmin."
-                                    "fieldsets, (\"Nexus\", {\"fields\": (\"role\",)})).",
+                                    "add a section for role, e.g. fieldsets = (*DjangoUser"
+                                    "Admin.fieldsets, (\"Role\", {\"fields\": (\"role\",)})).",
                                look=LOOK_ADMIN)
 
 
