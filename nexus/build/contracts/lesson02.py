@@ -39,7 +39,6 @@ LOOK_CONSTRAINTS = "lesson 02, §3 'Constraints, proved by breaking them'"
 LOOK_ADMIN = "sample_project/accounts/admin.py and listings/admin.py"
 LOOK_SEED = "sample_project/listings/seed.py (its docstring) and listings/management/commands/"
 ROLES = {"guest", "host", "admin"}
-STATUSES = ("pending", "confirmed", "cancelled", "completed")
 #: Far from today and from the seed's years, fixed: no rule of the database depends on the date.
 FIRST_NIGHT = date(2031, 3, 2)
 
@@ -167,16 +166,16 @@ def _new_user(role: str | None = "guest", **extra):
 def _stored(model, values: dict[str, Any], *, what: str):
     """``model.objects.create(**values)``, or a Fail that says why a valid row was not stored."""
     from django.core.exceptions import FieldDoesNotExist, ValidationError
-    from django.db import IntegrityError, transaction
+    from django.db import DatabaseError, DataError, IntegrityError, transaction
 
     shown = ", ".join(f"{k}={v!r}" if not hasattr(v, "pk") else f"{k}=<{type(v).__name__}>"
                       for k, v in values.items())
     try:
         with transaction.atomic():
             return model._default_manager.create(**values)
-    except IntegrityError as error:
+    except (IntegrityError, DataError) as error:
         got = f"PostgreSQL refused it: {_constraint_of(error)}"
-    except (TypeError, ValueError, FieldDoesNotExist, ValidationError) as error:
+    except (DatabaseError, TypeError, ValueError, FieldDoesNotExist, ValidationError) as error:
         got = f"{type(error).__name__}: {str(error)[:200]}"
     raise Fail(expected=f"{what} is stored: {model.__name__}({shown})", got=got,
                hint="the checks write rows with the sample project's field names (see the "
@@ -328,11 +327,12 @@ class _World:
     guest: Any
     other_guest: Any
     listing: Any
-    nights: Iterator[int]
+    #: Numbers the 40-day windows handed out by stay(), so stays never touch by accident.
+    windows: Iterator[int]
 
     def stay(self, nights: int = 3, *, gap: int = 2) -> tuple[date, date]:
         """Dates of a stay no other stay of this world touches."""
-        start = FIRST_NIGHT + timedelta(days=next(self.nights) * 40 + gap)
+        start = FIRST_NIGHT + timedelta(days=next(self.windows) * 40 + gap)
         return start, start + timedelta(days=nights)
 
     def booking_values(self, check_in: date, check_out: date, status: str = "confirmed",
