@@ -7,7 +7,7 @@ the kernel. It:
 
 1. makes a fresh PostgreSQL database of the check's own on the course's server (never one of the
    course's databases; dropped afterwards) and points ``DATABASE_URL`` at it, Redis at database
-   numbers no lesson uses;
+   numbers no lesson uses, emptied first;
 2. starts the project under gunicorn when the step is about HTTP (``config.wsgi``);
 3. runs :mod:`nexus.build.probe` in the project folder: ``manage.py check``, ``makemigrations
    --check``, ``migrate``, then the contracts of the step's prerequisites and its own;
@@ -210,6 +210,22 @@ def migrated_template(project: Path) -> str | None:
     return name
 
 
+def fresh_redis() -> None:
+    """Empty the project's Redis databases (:data:`BUILD_REDIS_DBS`), as its PostgreSQL
+    database is fresh: no cached page, throttle counter or queued task of an earlier check
+    (whose rows had the same ids in another database) reaches this one."""
+    import redis
+
+    from nexus.services.redis import SERVICE as REDIS
+
+    for db in BUILD_REDIS_DBS:
+        client = redis.Redis.from_url(REDIS.url(db), socket_timeout=5)
+        try:
+            client.flushdb()
+        finally:
+            client.close()
+
+
 class ProjectServer(ManagedProcess):
     """The learner's project under gunicorn on a free loopback port (not waited for here: the
     probe waits, while it migrates)."""
@@ -284,6 +300,7 @@ def check_project(step: Step, project: str | os.PathLike[str] | None = None) -> 
     chain = _chain(step)
     migrates = any("migrate" in s.phases for s in chain)
     with fresh_database(migrated_template(folder) if migrates else None) as url:
+        fresh_redis()
         env = project_environment(url)
         server = ProjectServer(folder, env) if any(s.server for s in chain) else None
         try:
