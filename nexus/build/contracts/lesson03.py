@@ -26,6 +26,7 @@ from urllib.parse import urlsplit
 
 from nexus.build.contract import Context, Fail, contract, learner_location
 
+LOOK_MODELS = "lesson 02, §1 'The schema as a picture' (the sample project's models)"
 LOOK_SERIALIZERS = "lesson 03, §1 'Serializers: the API's types'"
 LOOK_VIEWSETS = "lesson 03, §2 'From a function to a viewset'"
 LOOK_PAGES = "lesson 03, §4 'Pagination, filtering and ordering'"
@@ -56,7 +57,7 @@ def _model(label: str, name: str):
                    got=f"no model {label}.{name}",
                    hint=f"lesson 02's build steps write the models; the API serves them. Check "
                         f"that {label!r} is in INSTALLED_APPS.",
-                   look="lesson 02, the models of the sample project") from None
+                   look=LOOK_MODELS) from None
 
 
 def _fields(model) -> set[str]:
@@ -88,7 +89,7 @@ def make_user(role: str = "guest"):
         raise Fail(expected="a user can be created with a username, an email and a role",
                    got=f"{type(exc).__name__}: {exc}"[:200],
                    hint="the user model of lesson 02 (accounts.User) needs no other field.",
-                   look="lesson 02, the models of the sample project") from None
+                   look=LOOK_MODELS) from None
 
 
 def make_listing(host, **values: Any):
@@ -108,14 +109,14 @@ def make_listing(host, **values: Any):
                             "max_guests",
                    got="missing: " + ", ".join(missing),
                    hint="the API's names are the model's: use the sample project's field names.",
-                   look="lesson 02, the models of the sample project")
+                   look=LOOK_MODELS)
     try:
         return listing_model.objects.create(**{k: v for k, v in row.items() if k in have})
     except Exception as exc:
         raise Fail(expected="a listing can be created with the sample project's fields",
                    got=f"{type(exc).__name__}: {exc}"[:200],
                    hint="compare listings/models.py with the sample project's.",
-                   look="lesson 02, the models of the sample project") from None
+                   look=LOOK_MODELS) from None
 
 
 # --- HTTP and in-process calls -------------------------------------------------------------------
@@ -241,7 +242,7 @@ def listings_are_listed_page_by_page(ctx: Context) -> None:
                         "queryset), ordered by id.", look=LOOK_VIEWSETS)
 
 
-def _hosted(ctx: Context) -> tuple[Any, Any, Any]:
+def _hosted() -> tuple[Any, Any, Any]:
     host = make_user("host")
     listing = make_listing(host, city="dire-dawa", price_per_night=Decimal("1234.50"),
                            max_guests=3)
@@ -254,7 +255,7 @@ def one_listing_with_its_host_nested(ctx: Context) -> None:
     """GET /api/listings/<id>/ shows the listing with its host nested as {id, username}."""
     from django.contrib.auth import get_user_model
 
-    host, listing, hidden = _hosted(ctx)
+    host, listing, hidden = _hosted()
     path = f"{LISTINGS}{listing.pk}/"
     data = get_json(ctx, path, "one active listing")
     expected = {"id": listing.pk, "title": listing.title, "city": listing.city}
@@ -533,8 +534,8 @@ def list_queries_do_not_grow_with_rows(ctx: Context) -> None:
                        f"{_short(repeated, 120)}",
                    hint="the nested host is loaded one query per listing (N+1): fetch it in "
                         "the same query, select_related('host') on the viewset's queryset.",
-                   look="lesson 02, N+1 measured and fixed; lesson 03, §1 'Output: nested "
-                        "serializers'")
+                   look="lesson 02, §5 'The N+1 problem, measured'; lesson 03, §1 'Output: "
+                        "nested serializers'")
 
 
 # --- 03.b3 bookings: a validated booking request -------------------------------------------------
