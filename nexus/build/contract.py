@@ -186,7 +186,7 @@ class Context:
             return
         raise Fail(
             expected="gunicorn serves your project (`gunicorn config.wsgi`)",
-            got="it did not start" + self._server_error(),
+            got="it did not start" + self.server_error(),
             hint="run `python manage.py check` in your project, and `gunicorn config.wsgi` to "
                  "see the whole error; fix the file and line it names.",
         )
@@ -203,7 +203,7 @@ class Context:
         except OSError:
             return ""
 
-    def _server_error(self) -> str:
+    def server_error(self) -> str:
         """``": ImportError: … (config/wsgi.py, line 9)"`` from gunicorn's log, if it says."""
         import re
 

@@ -7,7 +7,7 @@ the kernel. It:
 
 1. makes a fresh PostgreSQL database of the check's own on the course's server (never one of the
    course's databases; dropped afterwards) and points ``DATABASE_URL`` at it, Redis at database
-   numbers no lesson uses;
+   numbers no lesson uses, emptied first;
 2. starts the project under gunicorn when the step is about HTTP (``config.wsgi``);
 3. runs :mod:`nexus.build.probe` in the project folder: ``manage.py check``, ``makemigrations
    --check``, ``migrate``, then the contracts of the step's prerequisites and its own;
@@ -41,6 +41,8 @@ __all__ = ["Step", "build_step", "check_project", "project_services_environment"
 
 #: Redis databases of the project under check (the course uses 1–3): cache, broker, results.
 BUILD_REDIS_DBS = (4, 5, 6)
+#: Redis databases of the learner's own terminal (`nexus project env`): never emptied by a check.
+PROJECT_REDIS_DBS = (7, 8, 9)
 #: Variables of the course's own processes that must not leak into the learner's.
 _COURSE_VARS = re.compile(r"^(DJANGO_|NEXUS_|CELERY_|CHAPA_|EMAIL_|CACHE_|PYTHONPATH$|"
                           r"DATABASE_URL$|REDIS_URL$|JPY_|JUPYTER_)")
@@ -122,7 +124,7 @@ def project_services_environment(*, reset: bool = False) -> dict[str, str]:
         if not conn.execute("SELECT 1 FROM pg_database WHERE datname = %s",
                             [PROJECT_DATABASE]).fetchone():
             conn.execute(f'CREATE DATABASE "{PROJECT_DATABASE}"')
-    cache, broker, results = (REDIS.url(db) for db in BUILD_REDIS_DBS)
+    cache, broker, results = (REDIS.url(db) for db in PROJECT_REDIS_DBS)
     return {"DATABASE_URL": POSTGRES.server_url(PROJECT_DATABASE), "REDIS_URL": cache,
             "CELERY_BROKER_URL": broker, "CELERY_RESULT_BACKEND": results}
 
@@ -196,6 +198,22 @@ def prune_templates(keep: int = _TEMPLATES_KEPT) -> None:
             [_TEMPLATE_PREFIX + "%"]).fetchall()
         for (old,) in rows[keep:]:
             conn.execute(f'DROP DATABASE IF EXISTS "{old}" WITH (FORCE)')
+
+
+def fresh_redis() -> None:
+    """Empty the project's Redis databases (:data:`BUILD_REDIS_DBS`), as its PostgreSQL
+    database is fresh: no cached page, throttle counter or queued task of an earlier check
+    (whose rows had the same ids in another database) reaches this one."""
+    import redis
+
+    from nexus.services.redis import SERVICE as REDIS
+
+    for db in BUILD_REDIS_DBS:
+        client = redis.Redis.from_url(REDIS.url(db), socket_timeout=5)
+        try:
+            client.flushdb()
+        finally:
+            client.close()
 
 
 class ProjectServer(ManagedProcess):
@@ -284,6 +302,7 @@ def check_project(step: Step, project: str | os.PathLike[str] | None = None) -> 
     wanted = template_name(folder) if any("migrate" in s.phases for s in chain) else None
     template = existing_template(wanted) if wanted else None
     with fresh_database(template) as url:
+        fresh_redis()
         env = project_environment(url)
         server = ProjectServer(folder, env) if any(s.server for s in chain) else None
         try:

@@ -24,6 +24,7 @@ from __future__ import annotations
 from datetime import timedelta
 from decimal import Decimal
 
+from nexus.build.run import build_step
 from nexus.exercises.checks.support import Rollback, for_all, in_rollback, seeded_user, short
 from nexus.exercises.registry import Fail, exercise, lesson
 
@@ -397,3 +398,14 @@ def check_exception_handler(handler) -> None:
                "and return what it returns."
         raise Fail(expected=f"{case} request → {expected}", got=f"{status} {short(data, 120)}",
                    hint=hint, look=look)
+
+
+# --- build steps (the learner's own project; contracts in nexus/build/contracts/lesson03.py) ---
+build_step("03.b1", "Build: the listings API — a viewset on a router, nested output, "
+                    "validated input", server=True)
+build_step("03.b2", "Build: filters, ordering and pages on the listings list, without N+1",
+           requires=("03.b1",), server=True)
+build_step("03.b3", "Build: booking requests validated, 400 per field and 409 for taken nights",
+           requires=("03.b1",), server=True)
+build_step("03.b4", "Build: the OpenAPI schema and Swagger UI at /api/docs/, served offline",
+           requires=("03.b1",), server=True)
