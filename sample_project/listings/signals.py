@@ -18,17 +18,17 @@ row. If the transaction rolls back, nothing changed and nothing is invalidated.
 from django.db.models.signals import post_delete, post_save
 from django.dispatch import receiver
 
-from bookings.models import Booking
 from listings.cache import bump_generation_on_commit
 from listings.models import Listing, Review
 
 
-# A listing's card shows its rating (reviews) and search results depend on free dates
-# (bookings), so all three models invalidate. A host renaming their account does not:
-# their new username shows once the cached entries expire (CACHE_TTL_LISTINGS).
+# A listing's card shows its rating (reviews), so both models invalidate. Search results
+# also depend on free dates, but listings can't import bookings (bookings depend on
+# listings): bookings/signals.py connects the same bump to Booking. A host renaming their
+# account invalidates nothing: their new username shows once the cached entries expire
+# (CACHE_TTL_LISTINGS).
 @receiver([post_save, post_delete], sender=Listing, dispatch_uid="listings-cache-listing")
 @receiver([post_save, post_delete], sender=Review, dispatch_uid="listings-cache-review")
-@receiver([post_save, post_delete], sender=Booking, dispatch_uid="listings-cache-booking")
 def listings_changed(sender, **kwargs) -> None:
     # A bulk delete sends one signal per row; the commit still bumps once.
     bump_generation_on_commit()

@@ -194,7 +194,8 @@ class ListingViewSet(viewsets.ModelViewSet):
 
     # Reads are cached in Redis (listings/cache.py): the whole response per URL and
     # credentials, and on a miss each listing's card. Writes invalidate both on commit
-    # (listings/signals.py), so a change shows on the very next request.
+    # (listings/signals.py; bookings/signals.py for bookings), so a change shows on the
+    # very next request.
     @cached_response
     def list(self, request, *args, **kwargs):
         page = self.paginate_queryset(self.filter_queryset(self.get_queryset()))
