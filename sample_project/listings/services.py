@@ -11,7 +11,7 @@ from accounts.models import User
 from bookings.models import Booking, BookingStatus
 from config.exceptions import ConflictError
 from listings.models import Listing, Review, listing_slug
-from wishlists.services import wishlist_price_drop_notify
+from listings.signals import listing_updated
 
 # The fields a host may set; host, timestamps and ids are never taken from the client.
 LISTING_EDITABLE_FIELDS = (
@@ -76,11 +76,11 @@ def listing_update(*, listing: Listing, data: dict[str, Any]) -> Listing:
     # update_fields: write only what changed, so two hosts' assistants editing different
     # fields at once don't overwrite each other's change with stale values.
     listing.save(update_fields=[*data, "updated_at"])
-    if {"price_per_night", "is_active"} & set(data):
-        # Guests who saved it hear about a lower price (or one it came back at). An explicit
-        # call, not a signal: this is the business flow, readable here, and only a host's
-        # price edit should email guests — not a bulk fix in a shell or a data migration.
-        wishlist_price_drop_notify(listing=listing)
+    # The apps built on listings hear of a host's edit: wishlists emails the guests who saved
+    # it about a lower price (wishlists/signals.py). Our own signal, sent here, not post_save:
+    # only a host's edit through this service should email guests, not a bulk fix in a shell
+    # or a data migration. And not a call: listings must not import the apps above it.
+    listing_updated.send(sender=Listing, listing=listing, fields=frozenset(data))
     return listing
 
 
