@@ -3,8 +3,8 @@
 from django.urls import include, path
 from rest_framework.routers import DefaultRouter
 
+from bookings.async_views import listing_availability
 from bookings.views import BookingViewSet, ReviewViewSet
-from listings.async_views import listing_availability
 from listings.views import ListingViewSet
 from payments.views import ChapaCallbackView, ChapaWebhookView, PaymentViewSet
 from wishlists.views import WishlistViewSet
