@@ -99,12 +99,16 @@ THIRD_PARTY_APPS = [
     # Swagger UI / ReDoc files served from our own static files: /api/docs/ works offline.
     "drf_spectacular_sidecar",
 ]
+# Each app imports only the apps listed before it (tests/architecture/ checks it):
+# listings ← bookings ← payments, wishlists on listings and bookings, demo on all of them.
 LOCAL_APPS = [
     "accounts",
     "listings",
     "bookings",
     "payments",
     "wishlists",
+    # `manage.py seed`: the demo data set, which writes rows of every app above.
+    "demo",
 ]
 INSTALLED_APPS = DJANGO_APPS + THIRD_PARTY_APPS + LOCAL_APPS
 
