@@ -99,8 +99,8 @@ THIRD_PARTY_APPS = [
     # Swagger UI / ReDoc files served from our own static files: /api/docs/ works offline.
     "drf_spectacular_sidecar",
 ]
-# Each app imports only the apps listed before it (tests/architecture/ checks it):
-# listings ← bookings ← payments, wishlists on listings and bookings, demo on all of them.
+# Apps import each other one way, down this list: listings ← bookings ← payments; wishlists
+# on listings and bookings; demo on all of them (tests/architecture/test_app_dependencies.py).
 LOCAL_APPS = [
     "accounts",
     "listings",
