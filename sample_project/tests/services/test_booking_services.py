@@ -1,5 +1,6 @@
-"""bookings.services, called directly: booking_create (price, validation, the overlap error),
-booking_cancel, and review_create, the last step of a stay."""
+"""bookings.services, called directly: booking_create (price, validation, the overlap error, the
+confirmation queued on commit), booking_cancel, booking_expire_unpaid, and review_create, the
+last step of a stay."""
 
 import threading
 from datetime import timedelta
@@ -7,7 +8,7 @@ from decimal import Decimal
 
 import pytest
 from django.core.exceptions import PermissionDenied, ValidationError
-from django.db import connection
+from django.db import connection, transaction
 from django.utils import timezone
 
 from bookings.models import Booking, BookingStatus
@@ -16,6 +17,7 @@ from bookings.services import (
     BookingOverlapError,
     booking_cancel,
     booking_create,
+    booking_expire_unpaid,
     review_create,
 )
 from config.exceptions import ConflictError
@@ -169,6 +171,40 @@ def test_concurrent_requests_for_the_same_nights_book_once(arrival):
     assert Booking.objects.filter(listing=listing).count() == 1
 
 
+# --- booking_create queues the confirmation email ------------------------------------------------
+# transaction=True: the email is queued on commit, and only a real commit runs the callbacks.
+@pytest.mark.django_db(transaction=True)
+def test_booking_create_queues_the_confirmation_with_the_id_after_commit(published):
+    check_in = timezone.localdate() + timedelta(days=30)
+    with transaction.atomic():
+        booking = booking_create(listing=ListingFactory(), guest=UserFactory(),
+                                 check_in=check_in, check_out=check_in + timedelta(days=2),
+                                 guests=1)
+        assert published == [], "queued before the booking was committed"
+    assert published == [("bookings.tasks.send_booking_confirmation", [booking.pk])]
+
+
+@pytest.mark.django_db(transaction=True)
+def test_a_rolled_back_booking_queues_nothing(published):
+    check_in = timezone.localdate() + timedelta(days=30)
+    with transaction.atomic():
+        booking_create(listing=ListingFactory(), guest=UserFactory(), check_in=check_in,
+                       check_out=check_in + timedelta(days=2), guests=1)
+        transaction.set_rollback(True)
+    assert published == []
+    assert not Booking.objects.exists()
+
+
+@pytest.mark.django_db(transaction=True)
+def test_a_refused_booking_queues_nothing(published, listing, guest, arrival):
+    first = book(listing, guest, arrival)
+    published.clear()
+    with pytest.raises(BookingOverlapError, match="already booked"):
+        book(listing, UserFactory(), arrival, nights=1)
+    assert published == []
+    assert list(Booking.objects.all()) == [first]
+
+
 # --- booking_cancel ------------------------------------------------------------------------------
 def test_booking_cancel_frees_the_nights():
     booking = BookingFactory(status=BookingStatus.CONFIRMED,
@@ -189,6 +225,16 @@ def test_booking_cancel_twice_is_a_conflict():
         booking_cancel(booking=booking)
     assert isinstance(excinfo.value, ConflictError)
     assert excinfo.value.code == "booking_not_cancellable"
+
+
+# --- booking_expire_unpaid -----------------------------------------------------------------------
+def test_expire_unpaid_frees_the_nights():
+    old = BookingFactory(status=BookingStatus.PENDING,
+                         created_at=timezone.now() - timedelta(minutes=31))
+    assert booking_expire_unpaid(older_than=timedelta(minutes=30)) == 1
+    again = booking_create(listing=old.listing, guest=UserFactory(), check_in=old.check_in,
+                           check_out=old.check_out, guests=1)
+    assert again.status == BookingStatus.PENDING
 
 
 # --- review_create -------------------------------------------------------------------------------
