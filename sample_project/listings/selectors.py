@@ -74,10 +74,10 @@ def listing_list_available(
 ) -> QuerySet[Listing]:
     """``listings`` (default: the catalogue) free for every night in [check_in, check_out).
 
-    A listing is taken when a pending or confirmed booking overlaps the stay: the rows of
+    A listing is taken when a pending or confirmed booking overlaps the stay: a row of
     ``bookings.selectors.booking_list_overlapping``, registered through
-    :func:`listing_nights_taken_by` (its docstring has the overlap rule, the same the
-    database's exclusion constraint applies when booking).
+    :func:`listing_nights_taken_by`. That selector's docstring has the overlap rule, the
+    same the database's exclusion constraint applies when booking.
 
     ``NOT EXISTS`` keeps it one query with no extra rows: a JOIN to bookings would
     multiply each listing by its bookings and inflate the rating aggregates.
