@@ -120,7 +120,7 @@ def listings_cache_ratio(server) -> list[Figure]:
 
 
 def _tokens(server, usernames: list[str]) -> list[str]:
-    from listings.seed import DEMO_PASSWORD
+    from demo.seed import DEMO_PASSWORD
 
     tokens = []
     for username in usernames:
@@ -314,7 +314,7 @@ def main() -> int:
     """Run every benchmark, write RESULTS.md; exit 1 if a target was missed."""
     began = time.perf_counter()
     nexus.start("bench", quiet=True)
-    from listings.seed import seed_demo_data
+    from demo.seed import seed_demo_data
 
     seed_demo_data(listings=LISTINGS, seed=42, replace=True)
     # The server shares this process's cache prefix (a fresh one per run, set by nexus.start),

@@ -1,9 +1,12 @@
 """Reads for bookings (HackSoft style: querysets are built here, not in views)."""
 
-from django.db.models import Q, QuerySet
+from datetime import date
+
+from django.db.models import OuterRef, Q, QuerySet
 
 from accounts.models import User
-from bookings.models import Booking
+from bookings.models import ACTIVE_STATUSES, Booking
+from listings.models import Listing
 
 
 def booking_list_visible_to(*, user: User) -> QuerySet[Booking]:
@@ -20,3 +23,24 @@ def booking_list_visible_to(*, user: User) -> QuerySet[Booking]:
     if user.is_admin:
         return bookings
     return bookings.filter(Q(guest=user) | Q(listing__host=user))
+
+
+def booking_list_overlapping(
+    *, listing: Listing | OuterRef, check_in: date, check_out: date
+) -> QuerySet[Booking]:
+    """The bookings that take some night of ``listing`` in [check_in, check_out).
+
+    Pending and confirmed bookings take nights; a cancelled one freed them, a completed one
+    is over. Stays are half-open — check-out day is not a night — so two stays overlap
+    exactly when each starts before the other ends: ``booked.check_in < check_out`` and
+    ``booked.check_out > check_in``. Back-to-back stays therefore don't collide, the same
+    rule the database's exclusion constraint applies when booking. ``listing`` may be
+    ``OuterRef("pk")``: the availability search (``listings.selectors.listing_list_available``)
+    looks for these rows per listing, in a ``NOT EXISTS`` subquery.
+    """
+    return Booking.objects.filter(
+        listing=listing,
+        status__in=ACTIVE_STATUSES,
+        check_in__lt=check_out,
+        check_out__gt=check_in,
+    )

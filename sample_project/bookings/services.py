@@ -1,10 +1,14 @@
-"""Writes for bookings (HackSoft style: every state change goes through a service)."""
+"""Writes for bookings (HackSoft style: every state change goes through a service).
+
+Including the last step of a stay, its review: a ``listings.Review`` row, written here because
+only a booking can say who stayed and whether the stay is over (listings can't import bookings).
+"""
 
 from datetime import date, timedelta
 from decimal import Decimal
 
 from django.conf import settings
-from django.core.exceptions import ValidationError
+from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import IntegrityError, transaction
 from django.db.models import Q
 from django.utils import timezone
@@ -14,7 +18,7 @@ from bookings.emails import booking_confirmation_message
 from bookings.models import ACTIVE_STATUSES, Booking, BookingStatus
 from config.exceptions import ConflictError
 from listings.cache import bump_generation_on_commit
-from listings.models import Listing
+from listings.models import Listing, Review
 
 OVERLAP_CONSTRAINT = "booking_no_overlap_active"
 
@@ -217,6 +221,45 @@ def booking_cancel(*, booking: Booking) -> Booking:
         locked.save(update_fields=["status", "updated_at"])
     booking.status, booking.updated_at = locked.status, locked.updated_at
     return booking
+
+
+def review_create(*, booking: Booking, author: User, rating: int, comment: str = "") -> Review:
+    """``author`` rates the stay ``booking``: their own, completed, not yet reviewed.
+
+    Raises PermissionDenied (403) when ``author`` is not the booking's guest — a host or
+    an admin can see the booking but didn't stay — and ValidationError (400) for a stay
+    not completed yet, a second review, or a rating outside 1–5.
+    """
+    if author.pk != booking.guest_id:
+        raise PermissionDenied("Only the guest who stayed can review this booking.")
+
+    errors: dict[str, str] = {}
+    if booking.status != BookingStatus.COMPLETED:
+        errors["booking"] = "You can review a stay only after it is completed."
+    elif Review.objects.filter(booking=booking).exists():
+        errors["booking"] = "This stay has already been reviewed."
+    if not 1 <= rating <= 5:
+        errors["rating"] = "The rating must be between 1 and 5."
+    if errors:
+        raise ValidationError(errors)
+
+    try:
+        # The savepoint keeps the caller's transaction usable if the insert fails.
+        with transaction.atomic():
+            return Review.objects.create(
+                booking=booking,
+                # Copied from the booking, never from the client, so the two can't disagree.
+                listing_id=booking.listing_id,
+                author=author,
+                rating=rating,
+                comment=comment,
+            )
+    except IntegrityError:
+        # Two requests for the same booking passed the check above at the same time; the
+        # unique index on booking let one in. Report the other like the check would have.
+        if Review.objects.filter(booking=booking).exists():
+            raise ValidationError({"booking": "This stay has already been reviewed."}) from None
+        raise
 
 
 def _violated_constraint(exc: IntegrityError) -> str | None:

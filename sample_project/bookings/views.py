@@ -1,4 +1,5 @@
-"""HTTP endpoints for bookings: thin views over bookings.selectors and bookings.services.
+"""HTTP endpoints for bookings, and for reviewing a completed one: thin views over
+bookings.selectors and bookings.services.
 
 404 or 403? One rule for the whole API:
 
@@ -22,9 +23,11 @@ from rest_framework.response import Response
 
 from bookings.permissions import IsBookingGuestOrAdmin
 from bookings.selectors import booking_list_visible_to
-from bookings.serializers import BookingInputSerializer, BookingSerializer
-from bookings.services import booking_cancel, booking_create
+from bookings.serializers import BookingInputSerializer, BookingSerializer, ReviewInputSerializer
+from bookings.services import booking_cancel, booking_create, review_create
 from config.openapi import FORBIDDEN, NOT_FOUND, UNAUTHORIZED, conflict, validation_error
+from listings.serializers import ReviewSerializer
+from listings.views import REVIEW_EXAMPLE
 
 BOOKING_EXAMPLE = OpenApiExample(
     "A pending booking",
@@ -143,3 +146,41 @@ class BookingViewSet(
         # get_object(): 404 if not visible, then IsBookingGuestOrAdmin: 403 if not yours.
         booking = booking_cancel(booking=self.get_object())
         return Response(BookingSerializer(booking).data)
+
+
+@extend_schema(tags=["reviews"])
+class ReviewViewSet(mixins.CreateModelMixin, viewsets.GenericViewSet):
+    """Write a review. Reading is per listing: GET /api/listings/<id>/reviews/."""
+
+    serializer_class = ReviewSerializer
+    permission_classes = [IsAuthenticated]
+
+    @extend_schema(
+        summary="Review a completed stay",
+        description=(
+            "Only the guest who stayed, once the booking is `completed`, once per booking. "
+            "Someone else's booking that you can see (e.g. at your listing) is a 403; one "
+            "you can't see is reported like an unknown id (400)."
+        ),
+        request=ReviewInputSerializer,
+        responses={
+            201: ReviewSerializer,
+            400: validation_error({"booking": ["This stay has already been reviewed."]}),
+            401: UNAUTHORIZED,
+            403: FORBIDDEN,
+        },
+        examples=[
+            OpenApiExample(
+                "Five stars",
+                value={"booking": 41, "rating": 5,
+                       "comment": "Spotless, and the host met us at the airport."},
+                request_only=True,
+            ),
+            REVIEW_EXAMPLE,
+        ],
+    )
+    def create(self, request):
+        data = ReviewInputSerializer(data=request.data, context=self.get_serializer_context())
+        data.is_valid(raise_exception=True)
+        review = review_create(author=request.user, **data.validated_data)
+        return Response(ReviewSerializer(review).data, status=status.HTTP_201_CREATED)

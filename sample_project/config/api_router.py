@@ -3,9 +3,9 @@
 from django.urls import include, path
 from rest_framework.routers import DefaultRouter
 
-from bookings.views import BookingViewSet
-from listings.async_views import listing_availability
-from listings.views import ListingViewSet, ReviewViewSet
+from bookings.async_views import listing_availability
+from bookings.views import BookingViewSet, ReviewViewSet
+from listings.views import ListingViewSet
 from payments.views import ChapaCallbackView, ChapaWebhookView, PaymentViewSet
 from wishlists.views import WishlistViewSet
 

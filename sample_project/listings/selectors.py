@@ -1,12 +1,12 @@
 """Reads for listings (HackSoft style: querysets are built here, not in views)."""
 
+from collections.abc import Callable
 from datetime import date
 
 from django.db.models import Avg, Count, Exists, Min, OuterRef, Q, QuerySet
 from django.db.models.functions import Round
 
 from accounts.models import User
-from bookings.models import ACTIVE_STATUSES, Booking
 from listings.cache import get_or_compute, listings_key
 from listings.models import Listing, Review
 
@@ -51,6 +51,21 @@ def listing_list_visible_to(*, user: User) -> QuerySet[Listing]:
     return listing_list()
 
 
+# What takes a listing's nights. Listings can't know about bookings (bookings depend on
+# listings, never the reverse), so the bookings app registers its selector when it loads
+# (BookingsConfig.ready()), the way payments tells bookings which pending bookings are paid.
+_NIGHTS_TAKEN_BY: list[Callable[..., QuerySet]] = []
+
+
+def listing_nights_taken_by(selector: Callable[..., QuerySet]) -> None:
+    """Make the rows ``selector(listing=…, check_in=…, check_out=…)`` returns take a stay's nights.
+
+    ``listing`` may be an ``OuterRef``: the rows are looked for per listing, in a subquery.
+    """
+    if selector not in _NIGHTS_TAKEN_BY:  # Django may call an app's ready() twice
+        _NIGHTS_TAKEN_BY.append(selector)
+
+
 def listing_list_available(
     *,
     check_in: date,
@@ -59,24 +74,20 @@ def listing_list_available(
 ) -> QuerySet[Listing]:
     """``listings`` (default: the catalogue) free for every night in [check_in, check_out).
 
-    A listing is taken when a pending or confirmed booking overlaps the stay. Stays are
-    half-open — check-out day is not a night — so two stays overlap exactly when each
-    starts before the other ends: ``booked.check_in < check_out`` and
-    ``booked.check_out > check_in``. Back-to-back stays therefore don't collide, the
-    same rule the database's exclusion constraint applies when booking.
+    A listing is taken when a pending or confirmed booking overlaps the stay: a row of
+    ``bookings.selectors.booking_list_overlapping``, registered through
+    :func:`listing_nights_taken_by`. That selector's docstring has the overlap rule, the
+    same the database's exclusion constraint applies when booking.
 
     ``NOT EXISTS`` keeps it one query with no extra rows: a JOIN to bookings would
     multiply each listing by its bookings and inflate the rating aggregates.
     """
     if listings is None:
         listings = listing_list()
-    overlapping = Booking.objects.filter(
-        listing=OuterRef("pk"),
-        status__in=ACTIVE_STATUSES,
-        check_in__lt=check_out,
-        check_out__gt=check_in,
-    )
-    return listings.filter(~Exists(overlapping))
+    for taken_by in _NIGHTS_TAKEN_BY:
+        taken = taken_by(listing=OuterRef("pk"), check_in=check_in, check_out=check_out)
+        listings = listings.filter(~Exists(taken))
+    return listings
 
 
 def review_list(*, listing: Listing) -> QuerySet[Review]:

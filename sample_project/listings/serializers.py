@@ -1,9 +1,10 @@
-"""How listings and reviews look in the API, and what clients may send.
+"""How listings and reviews look in the API, and what hosts may send.
 
 Serializers here check *shape* — types, required fields, ranges a single value must be
-in. Business rules ("only the guest who stayed may review") live in the services, so
+in. Business rules ("a listing with bookings can't be deleted") live in the services, so
 they hold for every caller, not just the API. Input and output are separate
-serializers: what a client may send is not what it gets back.
+serializers: what a client may send is not what it gets back. What a guest sends to
+review a stay is in ``bookings.serializers``: it names a booking.
 """
 
 from drf_spectacular.types import OpenApiTypes
@@ -11,7 +12,6 @@ from drf_spectacular.utils import extend_schema_field
 from rest_framework import serializers
 
 from accounts.models import User
-from bookings.selectors import booking_list_visible_to
 from listings.models import Listing, Review
 from listings.selectors import listing_list_visible_to
 from listings.services import LISTING_EDITABLE_FIELDS
@@ -112,25 +112,3 @@ class ReviewSerializer(serializers.ModelSerializer):
         model = Review
         fields = ["id", "listing", "booking", "author", "rating", "comment", "created_at"]
         read_only_fields = fields
-
-
-@extend_schema_field(OpenApiTypes.INT)  # the docs can't see a model behind get_queryset()
-class VisibleBookingField(serializers.PrimaryKeyRelatedField):
-    """A booking id, resolved among the bookings the requesting user may see.
-
-    Someone else's booking id gets the same 400 as an id that doesn't exist: the API
-    does not confirm that a booking it won't show you exists (see bookings.views).
-    """
-
-    def get_queryset(self):
-        return booking_list_visible_to(user=self.context["request"].user)
-
-
-class ReviewInputSerializer(serializers.Serializer):
-    """What a guest sends to review a stay."""
-
-    booking = VisibleBookingField(help_text="Id of your completed booking.")
-    rating = serializers.IntegerField(
-        min_value=1, max_value=5, help_text="1 (bad) to 5 (excellent)."
-    )
-    comment = serializers.CharField(required=False, allow_blank=True, max_length=5000)

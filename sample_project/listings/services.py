@@ -1,17 +1,19 @@
-"""Writes for listings and reviews (HackSoft style: every state change goes through a service)."""
+"""Writes for listings (HackSoft style: every state change goes through a service).
+
+Reviews are listings data, but writing one needs the booking it rates: ``review_create`` lives
+in ``bookings.services`` (bookings depend on listings, never the reverse).
+"""
 
 from decimal import Decimal
 from typing import Any
 
-from django.core.exceptions import PermissionDenied, ValidationError
-from django.db import IntegrityError, transaction
+from django.db import transaction
 from django.db.models import ProtectedError
 
 from accounts.models import User
-from bookings.models import Booking, BookingStatus
 from config.exceptions import ConflictError
-from listings.models import Listing, Review, listing_slug
-from wishlists.services import wishlist_price_drop_notify
+from listings.models import Listing, listing_slug
+from listings.signals import listing_updated
 
 # The fields a host may set; host, timestamps and ids are never taken from the client.
 LISTING_EDITABLE_FIELDS = (
@@ -76,65 +78,27 @@ def listing_update(*, listing: Listing, data: dict[str, Any]) -> Listing:
     # update_fields: write only what changed, so two hosts' assistants editing different
     # fields at once don't overwrite each other's change with stale values.
     listing.save(update_fields=[*data, "updated_at"])
-    if {"price_per_night", "is_active"} & set(data):
-        # Guests who saved it hear about a lower price (or one it came back at). An explicit
-        # call, not a signal: this is the business flow, readable here, and only a host's
-        # price edit should email guests — not a bulk fix in a shell or a data migration.
-        wishlist_price_drop_notify(listing=listing)
+    # The apps built on listings hear of a host's edit: wishlists emails the guests who saved
+    # it about a lower price (wishlists/signals.py). Our own signal, sent here, not post_save:
+    # only a host's edit through this service should email guests, not a bulk fix in a shell
+    # or a data migration. And not a call: listings must not import the apps above it.
+    listing_updated.send(sender=Listing, listing=listing, fields=frozenset(data))
     return listing
 
 
 def listing_delete(*, listing: Listing) -> None:
-    """Delete a listing that was never booked; refuse (409) one that was."""
-    if Booking.objects.filter(listing=listing).exists():
+    """Delete a listing that was never booked; refuse (409) one that was.
+
+    The model's own rule decides: ``Booking.listing`` is ``on_delete=PROTECT``, so Django
+    refuses to delete a listing that any booking points to (ProtectedError) before it
+    deletes a row. Relying on it, rather than counting bookings first, needs no import of
+    bookings (which depend on listings, not the reverse) and holds for any caller.
+    """
+    try:
+        listing.delete()
+    except ProtectedError as exc:
         raise ListingHasBookingsError(
             "This listing has bookings and can't be deleted; deactivate it instead "
             "(is_active: false).",
             code="listing_has_bookings",
-        )
-    try:
-        listing.delete()
-    except ProtectedError as exc:  # a booking arrived between the check and the delete
-        raise ListingHasBookingsError(
-            "This listing has bookings and can't be deleted; deactivate it instead.",
-            code="listing_has_bookings",
         ) from exc
-
-
-def review_create(*, booking: Booking, author: User, rating: int, comment: str = "") -> Review:
-    """``author`` rates the stay ``booking``: their own, completed, not yet reviewed.
-
-    Raises PermissionDenied (403) when ``author`` is not the booking's guest — a host or
-    an admin can see the booking but didn't stay — and ValidationError (400) for a stay
-    not completed yet, a second review, or a rating outside 1–5.
-    """
-    if author.pk != booking.guest_id:
-        raise PermissionDenied("Only the guest who stayed can review this booking.")
-
-    errors: dict[str, str] = {}
-    if booking.status != BookingStatus.COMPLETED:
-        errors["booking"] = "You can review a stay only after it is completed."
-    elif Review.objects.filter(booking=booking).exists():
-        errors["booking"] = "This stay has already been reviewed."
-    if not 1 <= rating <= 5:
-        errors["rating"] = "The rating must be between 1 and 5."
-    if errors:
-        raise ValidationError(errors)
-
-    try:
-        # The savepoint keeps the caller's transaction usable if the insert fails.
-        with transaction.atomic():
-            return Review.objects.create(
-                booking=booking,
-                # Copied from the booking, never from the client, so the two can't disagree.
-                listing_id=booking.listing_id,
-                author=author,
-                rating=rating,
-                comment=comment,
-            )
-    except IntegrityError:
-        # Two requests for the same booking passed the check above at the same time; the
-        # unique index on booking let one in. Report the other like the check would have.
-        if Review.objects.filter(booking=booking).exists():
-            raise ValidationError({"booking": "This stay has already been reviewed."}) from None
-        raise

@@ -1,15 +1,15 @@
-"""HTTP endpoints for listings and reviews: thin views over selectors and services.
+"""HTTP endpoints for listings and their reviews: thin views over selectors and services.
 
 Each write follows the same three steps: an input serializer checks the request's
 shape, a service applies the business rules and saves, an output serializer renders
 the result. Errors raised by services become 400/409 in config.exceptions, so no
 view catches them. (Why 404 for some objects and 403 for others: see bookings.views.)
+Writing a review names a booking, so its endpoint is bookings.views.ReviewViewSet.
 """
 
 from drf_spectacular.utils import OpenApiExample, extend_schema, extend_schema_view
-from rest_framework import mixins, status, viewsets
+from rest_framework import status, viewsets
 from rest_framework.decorators import action
-from rest_framework.permissions import IsAuthenticated
 from rest_framework.response import Response
 
 from config.openapi import FORBIDDEN, NOT_FOUND, UNAUTHORIZED, conflict, validation_error
@@ -21,10 +21,9 @@ from listings.serializers import (
     ListingDetailSerializer,
     ListingInputSerializer,
     ListingSerializer,
-    ReviewInputSerializer,
     ReviewSerializer,
 )
-from listings.services import listing_create, listing_delete, listing_update, review_create
+from listings.services import listing_create, listing_delete, listing_update
 
 LISTING_EXAMPLE = OpenApiExample(
     "A listing in Addis Ababa",
@@ -194,7 +193,8 @@ class ListingViewSet(viewsets.ModelViewSet):
 
     # Reads are cached in Redis (listings/cache.py): the whole response per URL and
     # credentials, and on a miss each listing's card. Writes invalidate both on commit
-    # (listings/signals.py), so a change shows on the very next request.
+    # (listings/signals.py; bookings/signals.py for bookings), so a change shows on the
+    # very next request.
     @cached_response
     def list(self, request, *args, **kwargs):
         page = self.paginate_queryset(self.filter_queryset(self.get_queryset()))
@@ -242,41 +242,3 @@ class ListingViewSet(viewsets.ModelViewSet):
         if self.action != "list":
             return queryset
         return super().filter_queryset(queryset)
-
-
-@extend_schema(tags=["reviews"])
-class ReviewViewSet(mixins.CreateModelMixin, viewsets.GenericViewSet):
-    """Write a review. Reading is per listing: GET /api/listings/<id>/reviews/."""
-
-    serializer_class = ReviewSerializer
-    permission_classes = [IsAuthenticated]
-
-    @extend_schema(
-        summary="Review a completed stay",
-        description=(
-            "Only the guest who stayed, once the booking is `completed`, once per booking. "
-            "Someone else's booking that you can see (e.g. at your listing) is a 403; one "
-            "you can't see is reported like an unknown id (400)."
-        ),
-        request=ReviewInputSerializer,
-        responses={
-            201: ReviewSerializer,
-            400: validation_error({"booking": ["This stay has already been reviewed."]}),
-            401: UNAUTHORIZED,
-            403: FORBIDDEN,
-        },
-        examples=[
-            OpenApiExample(
-                "Five stars",
-                value={"booking": 41, "rating": 5,
-                       "comment": "Spotless, and the host met us at the airport."},
-                request_only=True,
-            ),
-            REVIEW_EXAMPLE,
-        ],
-    )
-    def create(self, request):
-        data = ReviewInputSerializer(data=request.data, context=self.get_serializer_context())
-        data.is_valid(raise_exception=True)
-        review = review_create(author=request.user, **data.validated_data)
-        return Response(ReviewSerializer(review).data, status=status.HTTP_201_CREATED)

@@ -14,6 +14,7 @@ from accounts.models import Role, User
 from bookings.models import Booking, BookingStatus
 from listings.models import City, Listing, Review
 from payments.models import Payment, PaymentStatus
+from wishlists.models import WishlistItem
 
 TEST_PASSWORD = "test-password-1234"
 
@@ -88,3 +89,12 @@ class PaymentFactory(factory.django.DjangoModelFactory):
     tx_ref = factory.Sequence(lambda n: f"test-tx-{n:06d}")
     amount = factory.SelfAttribute("booking.total_price")
     status = PaymentStatus.PENDING
+
+
+class WishlistItemFactory(factory.django.DjangoModelFactory):
+    class Meta:
+        model = WishlistItem
+
+    user = factory.SubFactory(UserFactory)
+    listing = factory.SubFactory(ListingFactory)
+    saved_price = factory.SelfAttribute("listing.price_per_night")

@@ -6,5 +6,5 @@ class WishlistsConfig(AppConfig):
     verbose_name = "Wishlists"
 
     def ready(self) -> None:
-        # Connects the cache-invalidation receivers; importing the module is the wiring.
+        # Connects the receivers (price-drop emails, cache invalidation); importing is the wiring.
         from wishlists import signals  # noqa: F401

@@ -58,10 +58,11 @@ def wishlist_remove(*, user: User, listing_id: int) -> bool:
 def wishlist_price_drop_notify(*, listing: Listing) -> list[int]:
     """Queue one price-drop email per guest to tell, once the transaction commits; their ids.
 
-    Called by ``listings.services.listing_update`` whenever a price is written. The selector
-    decides who, from the stored prices; each message carries one wishlist item's **id**, and
-    goes to the broker only after the commit, so a worker never looks for a price that isn't
-    visible yet, and a rolled-back change emails nobody.
+    Called whenever a host's edit writes a price (``wishlists/signals.py`` receives listings'
+    ``listing_updated``). The selector decides who, from the stored prices; each message
+    carries one wishlist item's **id**, and goes to the broker only after the commit, so a
+    worker never looks for a price that isn't visible yet, and a rolled-back change emails
+    nobody.
     """
     from wishlists.tasks import send_price_drop_notice  # tasks.py imports this module
 

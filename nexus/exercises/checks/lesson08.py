@@ -17,7 +17,7 @@ tests/exercises/wrong_answers_08.py):
      missing; admins seeing only their own.
 08.3 deactivate_listing — no role check; the lookup not limited to what the user can see;
      NOT_FOUND where FORBIDDEN is due; no login check; admins refused; the row saved directly
-     instead of through listing_update (watched by a spy on what only the service calls); a
+     instead of through listing_update (watched by a spy on the signal only it sends); a
      non-numeric id crashing instead of NOT_FOUND.
 """
 
@@ -328,11 +328,11 @@ def check_deactivate_listing(deactivate_listing) -> None:
                     Listing.objects.get(pk=made[name].pk).is_active
         return seen
 
-    import listings.services
+    from listings.signals import listing_updated
 
-    # listing_update calls this (through its module) for every change of is_active: it shows
-    # whether a change went through the service the task names.
-    with spy(listings.services, "wishlist_price_drop_notify") as serviced:
+    # listing_update announces every change it saves with this signal, and nothing else sends
+    # it: it shows whether a change went through the service the task names.
+    with spy(listing_updated, "send") as serviced:
         seen = _in_rollback_thread(run)
     expected = {
         "anonymous": ("UNAUTHENTICATED", "anyone must log in first: require_user(info) before "

@@ -99,12 +99,16 @@ THIRD_PARTY_APPS = [
     # Swagger UI / ReDoc files served from our own static files: /api/docs/ works offline.
     "drf_spectacular_sidecar",
 ]
+# Apps import each other one way, down this list: listings ← bookings ← payments; wishlists
+# on listings and bookings; demo on all of them (tests/architecture/test_app_dependencies.py).
 LOCAL_APPS = [
     "accounts",
     "listings",
     "bookings",
     "payments",
     "wishlists",
+    # `manage.py seed`: the demo data set, which writes rows of every app above.
+    "demo",
 ]
 INSTALLED_APPS = DJANGO_APPS + THIRD_PARTY_APPS + LOCAL_APPS
 

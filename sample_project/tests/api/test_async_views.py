@@ -1,4 +1,4 @@
-"""The async availability view (listings/async_views.py), called through Django's AsyncClient.
+"""The async availability view (bookings/async_views.py), called through Django's AsyncClient.
 
 ``AsyncClient`` drives the ASGI handler, so the view runs as an ASGI server would run it: on an
 event loop. ``async_to_sync`` runs that loop from these synchronous tests, and runs the ORM's
@@ -16,8 +16,8 @@ import pytest
 from asgiref.sync import async_to_sync
 from django.test import AsyncClient
 
+from bookings.async_views import listing_availability
 from bookings.models import BookingStatus
-from listings.async_views import listing_availability
 from testsupport.factories import BookingFactory, ListingFactory, ReviewFactory
 
 pytestmark = pytest.mark.django_db

@@ -13,7 +13,7 @@ runner (``testsupport.standins``): run alone, these tests skip.
 The other faults of the course are proved next to the code they exercise:
 - Redis down, every cache operation failing open, in-process: ``cache/test_listing_cache.py``;
 - SMTP down, emails retried and delivered: ``tasks/test_booking_tasks.py`` and
-  ``wishlists/test_wishlists.py``;
+  ``tasks/test_wishlist_tasks.py``;
 - a worker killed mid-send, the message redelivered and sent once: ``tasks/test_booking_tasks.py``;
 - Chapa's sandbox killed mid-payment: ``flows/test_payment_flow.py`` (``…sandbox_killed…``);
 - embedded PostgreSQL killed and brought back with its data: the course's own tests

@@ -18,7 +18,9 @@ from testsupport.factories import (
     PaymentFactory,
     ReviewFactory,
     UserFactory,
+    WishlistItemFactory,
 )
+from wishlists.models import WishlistItem
 
 pytestmark = pytest.mark.django_db
 
@@ -203,3 +205,28 @@ def test_tx_ref_is_unique_per_attempt():
 def test_payment_currency_must_be_supported():
     with violates("payment_currency_valid"):
         PaymentFactory(currency="EUR")
+
+
+# --- wishlists -----------------------------------------------------------------------
+
+
+def test_a_listing_is_saved_to_a_wishlist_once_per_user():
+    item = WishlistItemFactory()
+    with violates("wishlist_item_unique_per_user"):
+        WishlistItem.objects.create(user=item.user, listing=item.listing, saved_price=1)
+
+
+def test_two_users_may_save_the_same_listing():
+    item = WishlistItemFactory()
+    WishlistItemFactory(listing=item.listing)
+    assert item.listing.wishlist_items.count() == 2
+
+
+@pytest.mark.parametrize(("field", "constraint"), [
+    ("saved_price", "wishlist_item_saved_price_positive"),
+    ("notified_price", "wishlist_item_notified_price_positive"),
+])
+def test_wishlist_prices_are_positive(field, constraint):
+    item = WishlistItemFactory()
+    with violates(constraint):
+        WishlistItem.objects.filter(pk=item.pk).update(**{field: Decimal("0")})

@@ -7,7 +7,7 @@ import re
 import pytest
 
 from bookings.models import BookingStatus
-from listings.seed import seed_demo_data
+from demo.seed import seed_demo_data
 from payments.models import Payment, PaymentStatus
 from testsupport.factories import BookingFactory, PaymentFactory
 

@@ -1,17 +1,27 @@
-"""bookings.services.booking_create: price, validation, and the overlap error."""
+"""bookings.services, called directly: booking_create (price, validation, the overlap error, the
+confirmation queued on commit), booking_cancel, booking_expire_unpaid, and review_create, the
+last step of a stay."""
 
 import threading
 from datetime import timedelta
 from decimal import Decimal
 
 import pytest
-from django.core.exceptions import ValidationError
-from django.db import connection
+from django.core.exceptions import PermissionDenied, ValidationError
+from django.db import connection, transaction
 from django.utils import timezone
 
 from bookings.models import Booking, BookingStatus
-from bookings.services import BookingOverlapError, booking_create
-from testsupport.factories import BookingFactory, ListingFactory, UserFactory
+from bookings.services import (
+    BookingNotCancellableError,
+    BookingOverlapError,
+    booking_cancel,
+    booking_create,
+    booking_expire_unpaid,
+    review_create,
+)
+from config.exceptions import ConflictError
+from testsupport.factories import BookingFactory, ListingFactory, ReviewFactory, UserFactory
 
 pytestmark = pytest.mark.django_db
 
@@ -43,6 +53,7 @@ def book(listing, guest, arrival, *, nights=3, start=0, guests=2):
     )
 
 
+# --- booking_create ------------------------------------------------------------------------------
 def test_creates_a_pending_booking_priced_nights_times_rate(listing, guest, arrival):
     booking = book(listing, guest, arrival, nights=3)
 
@@ -84,6 +95,15 @@ def test_inactive_listing_cannot_be_booked(guest, arrival):
     with pytest.raises(ValidationError) as excinfo:
         book(listing, guest, arrival)
     assert "listing" in excinfo.value.message_dict
+
+
+def test_host_cannot_book_own_listing():
+    listing = ListingFactory()
+    with pytest.raises(ValidationError) as excinfo:
+        booking_create(listing=listing, guest=listing.host,
+                       check_in=timezone.localdate() + timedelta(days=3),
+                       check_out=timezone.localdate() + timedelta(days=4), guests=1)  # fmt: skip
+    assert excinfo.value.message_dict == {"listing": ["You cannot book your own listing."]}
 
 
 def test_overlap_raises_a_domain_error_not_an_integrity_error(listing, guest, arrival):
@@ -149,3 +169,106 @@ def test_concurrent_requests_for_the_same_nights_book_once(arrival):
 
     assert sorted(outcomes) == ["booked", "overlap"]
     assert Booking.objects.filter(listing=listing).count() == 1
+
+
+# --- booking_create queues the confirmation email ------------------------------------------------
+# transaction=True: the email is queued on commit, and only a real commit runs the callbacks.
+@pytest.mark.django_db(transaction=True)
+def test_booking_create_queues_the_confirmation_with_the_id_after_commit(published):
+    check_in = timezone.localdate() + timedelta(days=30)
+    with transaction.atomic():
+        booking = booking_create(listing=ListingFactory(), guest=UserFactory(),
+                                 check_in=check_in, check_out=check_in + timedelta(days=2),
+                                 guests=1)
+        assert published == [], "queued before the booking was committed"
+    assert published == [("bookings.tasks.send_booking_confirmation", [booking.pk])]
+
+
+@pytest.mark.django_db(transaction=True)
+def test_a_rolled_back_booking_queues_nothing(published):
+    check_in = timezone.localdate() + timedelta(days=30)
+    with transaction.atomic():
+        booking_create(listing=ListingFactory(), guest=UserFactory(), check_in=check_in,
+                       check_out=check_in + timedelta(days=2), guests=1)
+        transaction.set_rollback(True)
+    assert published == []
+    assert not Booking.objects.exists()
+
+
+@pytest.mark.django_db(transaction=True)
+def test_a_refused_booking_queues_nothing(published, listing, guest, arrival):
+    first = book(listing, guest, arrival)
+    published.clear()
+    with pytest.raises(BookingOverlapError, match="already booked"):
+        book(listing, UserFactory(), arrival, nights=1)
+    assert published == []
+    assert list(Booking.objects.all()) == [first]
+
+
+# --- booking_cancel ------------------------------------------------------------------------------
+def test_booking_cancel_frees_the_nights():
+    booking = BookingFactory(status=BookingStatus.CONFIRMED,
+                             check_in=timezone.localdate() + timedelta(days=5))  # fmt: skip
+    booking_cancel(booking=booking)
+    booking.refresh_from_db()
+    assert booking.status == BookingStatus.CANCELLED
+    again = booking_create(
+        listing=booking.listing, guest=UserFactory(),
+        check_in=booking.check_in, check_out=booking.check_out, guests=1,
+    )  # fmt: skip
+    assert again.status == BookingStatus.PENDING
+
+
+def test_booking_cancel_twice_is_a_conflict():
+    booking = BookingFactory(status=BookingStatus.CANCELLED)
+    with pytest.raises(BookingNotCancellableError) as excinfo:
+        booking_cancel(booking=booking)
+    assert isinstance(excinfo.value, ConflictError)
+    assert excinfo.value.code == "booking_not_cancellable"
+
+
+# --- booking_expire_unpaid -----------------------------------------------------------------------
+def test_expire_unpaid_frees_the_nights():
+    old = BookingFactory(status=BookingStatus.PENDING,
+                         created_at=timezone.now() - timedelta(minutes=31))
+    assert booking_expire_unpaid(older_than=timedelta(minutes=30)) == 1
+    again = booking_create(listing=old.listing, guest=UserFactory(), check_in=old.check_in,
+                           check_out=old.check_out, guests=1)
+    assert again.status == BookingStatus.PENDING
+
+
+# --- review_create -------------------------------------------------------------------------------
+def test_review_create_rules():
+    stay = BookingFactory(status=BookingStatus.COMPLETED)
+    with pytest.raises(PermissionDenied):
+        review_create(booking=stay, author=stay.listing.host, rating=5)
+    with pytest.raises(ValidationError) as excinfo:
+        review_create(booking=stay, author=stay.guest, rating=9)
+    assert "rating" in excinfo.value.message_dict
+
+    review = review_create(booking=stay, author=stay.guest, rating=5, comment="Great")
+    assert (review.listing_id, review.author_id) == (stay.listing_id, stay.guest_id)
+
+    with pytest.raises(ValidationError) as excinfo:
+        review_create(booking=stay, author=stay.guest, rating=4)
+    assert excinfo.value.message_dict == {"booking": ["This stay has already been reviewed."]}
+
+
+def test_review_create_turns_the_unique_index_race_into_a_validation_error(monkeypatch):
+    # Simulate the race: the existence check sees no review, the insert then hits one.
+    existing = ReviewFactory()
+    stay = existing.booking
+    from bookings import services
+
+    real_filter = services.Review.objects.filter
+    calls = {"n": 0}
+
+    def first_call_sees_nothing(*args, **kwargs):
+        calls["n"] += 1
+        queryset = real_filter(*args, **kwargs)
+        return queryset.none() if calls["n"] == 1 else queryset
+
+    monkeypatch.setattr(services.Review.objects, "filter", first_call_sees_nothing)
+    with pytest.raises(ValidationError) as excinfo:
+        review_create(booking=stay, author=stay.guest, rating=4)
+    assert excinfo.value.message_dict == {"booking": ["This stay has already been reviewed."]}

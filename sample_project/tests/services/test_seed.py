@@ -12,8 +12,8 @@ from django.db import connection
 
 from accounts.models import Role, User
 from bookings.models import Booking, BookingStatus
+from demo.seed import DEMO_PASSWORD, SeedRefusedError, seed_demo_data
 from listings.models import Listing, Review
-from listings.seed import DEMO_PASSWORD, SeedRefusedError, seed_demo_data
 from payments.models import Payment, PaymentStatus
 
 pytestmark = pytest.mark.django_db

@@ -13,11 +13,10 @@ from datetime import timedelta
 
 import pytest
 from django.conf import settings
-from django.db import transaction
 from django.utils import timezone
 
 from bookings.models import Booking, BookingStatus
-from bookings.services import booking_create, booking_expire_unpaid
+from bookings.services import booking_create
 from bookings.tasks import expire_unpaid_bookings, send_booking_confirmation
 from payments.models import PaymentStatus
 from testsupport.factories import BookingFactory, ListingFactory, PaymentFactory, UserFactory
@@ -45,35 +44,6 @@ def booking():
 
 def confirmations(sink: SmtpSink, booking: Booking) -> list:
     return sink.to(booking.guest.email)
-
-
-# --- firing the task ------------------------------------------------------------------------------
-def test_booking_create_queues_the_confirmation_with_the_id_after_commit(published):
-    check_in = timezone.localdate() + timedelta(days=30)
-    with transaction.atomic():
-        booking = booking_create(listing=ListingFactory(), guest=UserFactory(),
-                                 check_in=check_in, check_out=check_in + timedelta(days=2),
-                                 guests=1)
-        assert published == [], "queued before the booking was committed"
-    assert published == [("bookings.tasks.send_booking_confirmation", [booking.pk])]
-
-
-def test_a_rolled_back_booking_queues_nothing(published):
-    check_in = timezone.localdate() + timedelta(days=30)
-    with transaction.atomic():
-        booking_create(listing=ListingFactory(), guest=UserFactory(), check_in=check_in,
-                       check_out=check_in + timedelta(days=2), guests=1)
-        transaction.set_rollback(True)
-    assert published == []
-    assert not Booking.objects.exists()
-
-
-def test_a_refused_booking_queues_nothing(published, booking):
-    published.clear()
-    with pytest.raises(Exception, match="already booked"):
-        booking_create(listing=booking.listing, guest=UserFactory(), check_in=booking.check_in,
-                       check_out=booking.check_out, guests=1)
-    assert published == []
 
 
 # --- the worker sends it --------------------------------------------------------------------------
@@ -221,14 +191,6 @@ def test_expire_unpaid_cancels_only_old_unpaid_pending_bookings(worker):
     assert statuses == {old.pk: "cancelled", recent.pk: "pending", paid.pk: "pending",
                         confirmed.pk: "confirmed"}
     assert expire_unpaid_bookings.delay().get(timeout=15) == 0  # idempotent
-
-
-def test_expire_unpaid_frees_the_nights():
-    old = make_pending(31)
-    assert booking_expire_unpaid(older_than=timedelta(minutes=30)) == 1
-    again = booking_create(listing=old.listing, guest=UserFactory(), check_in=old.check_in,
-                           check_out=old.check_out, guests=1)
-    assert again.status == BookingStatus.PENDING
 
 
 def test_beat_schedules_the_expiry_every_minute():

@@ -8,7 +8,8 @@ cancelled), so lessons can print seeded data and get the same output on every
 machine, every year.
 
 Every seeded user's password is ``DEMO_PASSWORD``. The management command
-``python manage.py seed`` is a thin wrapper around ``seed_demo_data``.
+``python manage.py seed`` is a thin wrapper around ``seed_demo_data``. Both live in the
+``demo`` app because they write rows of every app: no app may import them.
 """
 
 import hashlib

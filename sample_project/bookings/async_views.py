@@ -1,4 +1,8 @@
-"""Async views for listings: plain Django ``async def`` views (DRF's views are synchronous).
+"""Async views: plain Django ``async def`` views (DRF's views are synchronous).
+
+The one here answers "can this listing be booked for these nights?" — a question about
+bookings, so it lives in the bookings app, although its URL is under ``/api/listings/``
+(``config/api_router.py``).
 
 Under an ASGI server (uvicorn, daphne) an async view runs on the server's event loop, and while
 it awaits the database, the loop serves other requests. Under a WSGI server (gunicorn's sync
@@ -17,7 +21,7 @@ from django.http import HttpRequest, JsonResponse
 from django.shortcuts import aget_object_or_404
 from django.views.decorators.http import require_GET
 
-from bookings.models import ACTIVE_STATUSES, Booking
+from bookings.selectors import booking_list_overlapping
 from listings.cache import listing_cards
 from listings.selectors import listing_list
 
@@ -49,13 +53,13 @@ async def listing_availability(request: HttpRequest, pk: int) -> JsonResponse:
     check_in, check_out = stay
     # The async ORM: one awaited query, the catalogue's (active listings, rating summary).
     listing = await aget_object_or_404(listing_list(), pk=pk)
-    # Async iteration: rows arrive without blocking the event loop. The same half-open overlap
-    # rule as listing_list_available and the database's exclusion constraint.
+    # Async iteration: rows arrive without blocking the event loop. The bookings that take a
+    # night of the stay: the selector the availability search uses, so both apply the same
+    # half-open overlap rule as the database's exclusion constraint.
     conflicts = [
         {"check_in": booked["check_in"].isoformat(), "check_out": booked["check_out"].isoformat()}
-        async for booked in Booking.objects.filter(
-            listing=listing, status__in=ACTIVE_STATUSES,
-            check_in__lt=check_out, check_out__gt=check_in,
+        async for booked in booking_list_overlapping(
+            listing=listing, check_in=check_in, check_out=check_out,
         ).order_by("check_in").values("check_in", "check_out")
     ]
     # listing_cards is synchronous (the Redis cache client and DRF's serializer are), so it

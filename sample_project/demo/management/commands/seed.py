@@ -2,7 +2,7 @@
 
 from django.core.management.base import BaseCommand, CommandError, CommandParser
 
-from listings.seed import DEMO_PASSWORD, SeedRefusedError, seed_demo_data
+from demo.seed import DEMO_PASSWORD, SeedRefusedError, seed_demo_data
 
 
 class Command(BaseCommand):
