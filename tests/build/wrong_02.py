@@ -20,8 +20,8 @@ FILL_0004 = "listings/migrations/0004_fill_listing_slugs.py"
 BOOKINGS = "bookings/models.py"
 BOOKING_0001 = "bookings/migrations/0001_initial.py"
 BOOKING_0003 = "bookings/migrations/0003_exclusion_with_btree_gist.py"
-SEED = "listings/seed.py"
-SEED_COMMAND = "listings/management/commands/seed.py"
+SEED = "demo/seed.py"
+SEED_COMMAND = "demo/management/commands/seed.py"
 
 
 def _sample(name: str) -> str:

@@ -37,7 +37,7 @@ LOOK_MIGRATIONS = "lesson 02, §2 'Migrations'"
 LOOK_DATA = "lesson 02, §2 'A data migration'"
 LOOK_CONSTRAINTS = "lesson 02, §3 'Constraints, proved by breaking them'"
 LOOK_ADMIN = "sample_project/accounts/admin.py and listings/admin.py"
-LOOK_SEED = "sample_project/listings/seed.py (its docstring) and listings/management/commands/"
+LOOK_SEED = "sample_project/demo/seed.py (its docstring) and demo/management/commands/seed.py"
 ROLES = {"guest", "host", "admin"}
 #: Far from today and from the seed's years, fixed: no rule of the database depends on the date.
 FIRST_NIGHT = date(2031, 3, 2)
