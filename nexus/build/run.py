@@ -24,7 +24,7 @@ import re
 import subprocess
 import sys
 import tempfile
-from collections.abc import Iterator, Sequence
+from collections.abc import Iterator, Mapping, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
@@ -62,15 +62,20 @@ class Step:
     server: bool = False
     #: The probe's phases before the contracts (``check``, ``migrations``, ``migrate``).
     phases: tuple[str, ...] = ("check", "migrations", "migrate")
+    #: Environment variables the check sets for the project's processes (server and probe), as
+    #: the step's brief names them: e.g. a low rate a contract can reach in a few requests.
+    env: tuple[tuple[str, str], ...] = ()
 
 
 _STEPS: dict[str, Step] = {}
 
 
 def build_step(step_id: str, title: str, *, requires: Sequence[str] = (), server: bool = False,
-               phases: Sequence[str] = ("check", "migrations", "migrate")) -> Step:
+               phases: Sequence[str] = ("check", "migrations", "migrate"),
+               env: Mapping[str, str] | None = None) -> Step:
     """Register build step ``step_id`` ("02.b1") as an exercise whose check runs the project."""
-    step = Step(step_id, title, tuple(requires), server, tuple(phases))
+    step = Step(step_id, title, tuple(requires), server, tuple(phases),
+                tuple(sorted((env or {}).items())))
     _STEPS[step_id] = step
     registry.exercise(step_id, title, needs_django=False)(
         lambda project=None: check_project(step, project))
@@ -304,6 +309,8 @@ def check_project(step: Step, project: str | os.PathLike[str] | None = None) -> 
     with fresh_database(template) as url:
         fresh_redis()
         env = project_environment(url)
+        for earlier in chain:  # the step's own variables, and its prerequisites'
+            env.update(earlier.env)
         server = ProjectServer(folder, env) if any(s.server for s in chain) else None
         try:
             found = _probe(folder, chain, env, server,

@@ -11,6 +11,7 @@ urlpatterns = [
     path("token/", views.ObtainTokenView.as_view(), name="token"),
     path("jwt/", views.JWTObtainView.as_view(), name="jwt-obtain"),
     path("jwt/refresh/", views.JWTRefreshView.as_view(), name="jwt-refresh"),
+    path("jwt/logout/", views.JWTLogoutView.as_view(), name="jwt-logout"),
     path("jwt/verify/", views.JWTVerifyView.as_view(), name="jwt-verify"),
     path("me/", views.MeView.as_view(), name="me"),
 ]

@@ -10,8 +10,9 @@ Three ways to prove who you are, each shown over real HTTP in lesson 04:
 * JWT: ``POST /api/auth/jwt/`` returns a signed access + refresh pair; send
   ``Authorization: Bearer <access>``. Its signature is checked without a token lookup, so
   an access token can't be revoked: it just expires (JWT_ACCESS_MINUTES), and
-  ``/jwt/refresh/`` issues a new one. (Refresh tokens could be revoked with simplejwt's
-  ``token_blacklist`` app, which this project doesn't install.)
+  ``/jwt/refresh/`` issues a new one, with a new refresh token (the old one is revoked).
+  ``/jwt/logout/`` revokes a refresh token: simplejwt's ``token_blacklist`` app keeps the
+  list that every refresh is checked against.
 
 The endpoints that take a password share the ``login`` throttle scope (THROTTLE_LOGIN_RATE).
 """
@@ -28,6 +29,7 @@ from rest_framework.throttling import ScopedRateThrottle
 from rest_framework.views import APIView
 from rest_framework_simplejwt.serializers import TokenObtainPairSerializer
 from rest_framework_simplejwt.views import (
+    TokenBlacklistView,
     TokenObtainPairView,
     TokenRefreshView,
     TokenVerifyView,
@@ -159,11 +161,36 @@ class JWTObtainView(LoginThrottleMixin, TokenObtainPairView):
 
 @extend_schema(tags=["auth"])
 class JWTRefreshView(TokenRefreshView):
-    """simplejwt's refresh view: a refresh token in, a new access token out."""
+    """simplejwt's refresh view: a refresh token in, a new access and refresh token out."""
 
     @extend_schema(
         summary="Refresh a JWT access token",
-        description="An expired or tampered refresh token gets 401 `token_not_valid`.",
+        description=(
+            "Returns a new access token and a new refresh token; the refresh token sent is "
+            "revoked (ROTATE_REFRESH_TOKENS, BLACKLIST_AFTER_ROTATION), so each works once. "
+            "An expired, tampered or revoked refresh token gets 401 `token_not_valid`."
+        ),
+    )
+    def post(self, request, *args, **kwargs):
+        return super().post(request, *args, **kwargs)
+
+
+@extend_schema(tags=["auth"])
+class JWTLogoutView(TokenBlacklistView):
+    """simplejwt's blacklist view: the refresh token sent can never be used again.
+
+    Needs the token_blacklist app in INSTALLED_APPS: without it simplejwt's view answers
+    200 and revokes nothing. The access token still works until it expires (minutes):
+    the client deletes it.
+    """
+
+    @extend_schema(
+        summary="Log out (JWT: revoke the refresh token)",
+        description=(
+            "Blacklists the refresh token: refreshing with it afterwards gets 401 "
+            "`token_not_valid`. The access token is not revoked (it is never looked up): "
+            "it stops working when it expires, so the client deletes it now."
+        ),
     )
     def post(self, request, *args, **kwargs):
         return super().post(request, *args, **kwargs)

@@ -515,7 +515,7 @@ def list_queries_do_not_grow_with_rows(ctx: Context) -> None:
         for _ in range(n):
             make_listing(make_user("host"), city=city)
         with CaptureQueriesContext(connection) as captured:
-            status, data, error = call(ctx, api, "get",
+            status, _data, error = call(ctx, api, "get",
                                        f"{LISTINGS}?city={city}&page_size={page_size}")
         if status != 200:
             raise Fail(expected=f"GET {LISTINGS}?city={city} → 200", got=f"{status} {error}",

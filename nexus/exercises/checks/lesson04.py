@@ -26,6 +26,7 @@ import base64
 import json
 from datetime import timedelta
 
+from nexus.build.run import build_step
 from nexus.exercises.checks.support import (
     compare_digest_calls,
     in_rollback,
@@ -359,3 +360,12 @@ def _signed_with(user, secret: str) -> str:
         _b64(json.dumps(claims).encode())
     signature = hmac.new(secret.encode(), signing_input.encode(), hashlib.sha256).digest()
     return signing_input + "." + _b64(signature)
+
+
+# --- build steps: the learner's own project (contracts in nexus/build/contracts/lesson04.py) -----
+build_step("04.b1", "Build: JWT login, refresh and logout (the refresh token revoked)",
+           server=True)
+build_step("04.b2", "Build: object permissions, by the permission matrix",
+           requires=("04.b1",), server=True)
+build_step("04.b3", "Build: the login is throttled per client",
+           requires=("04.b1",), server=True, env={"THROTTLE_LOGIN_RATE": "3/min"})

@@ -94,6 +94,8 @@ THIRD_PARTY_APPS = [
     "rest_framework",
     # The Token table behind DRF's TokenAuthentication (one opaque token per user).
     "rest_framework.authtoken",
+    # simplejwt's tables of refresh tokens issued and revoked: logout and rotation (below).
+    "rest_framework_simplejwt.token_blacklist",
     "django_filters",
     "drf_spectacular",
     # Swagger UI / ReDoc files served from our own static files: /api/docs/ works offline.
@@ -378,12 +380,16 @@ REST_FRAMEWORK = {
 # An access token is checked by its signature and expiry, with no token lookup, so one can't
 # be revoked before it expires (deactivating the user does stop it: JWTAuthentication loads
 # the user on every request): keep access tokens short-lived and let clients refresh.
-# Refresh tokens could be revoked with simplejwt's token_blacklist app (a table lookup per
-# refresh); this project doesn't install it, so logging out ends a JWT session only on
-# the client.
+# Refresh tokens can be revoked: the token_blacklist app (INSTALLED_APPS) records each one
+# issued, and every refresh looks its token up in the blacklist (one query). Logging out
+# (POST /api/auth/jwt/logout/) blacklists the refresh token, and each refresh hands out a new
+# one and blacklists the old, so a refresh token works once. Expired rows pile up in those
+# tables: `manage.py flushexpiredtokens` deletes them (run it daily).
 SIMPLE_JWT = {
     "ACCESS_TOKEN_LIFETIME": timedelta(minutes=env.int("JWT_ACCESS_MINUTES", default=5)),
     "REFRESH_TOKEN_LIFETIME": timedelta(days=env.int("JWT_REFRESH_DAYS", default=1)),
+    "ROTATE_REFRESH_TOKENS": True,
+    "BLACKLIST_AFTER_ROTATION": True,
     "AUTH_HEADER_TYPES": ("Bearer",),
     # Tokens are signed with SIGNING_KEY, which defaults to SECRET_KEY; simplejwt ignores
     # SECRET_KEY_FALLBACKS, so rotating the secret ends every JWT session at once (access

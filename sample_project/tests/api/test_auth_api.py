@@ -119,6 +119,50 @@ def test_jwt_obtain_use_refresh_verify(host):
     assert (verify.status_code, verify.json()) == (200, {})
 
 
+def test_jwt_refresh_rotates_and_revokes_the_refresh_token_sent(host):
+    refresh = APIClient().post("/api/auth/jwt/", CREDENTIALS, format="json").json()["refresh"]
+
+    rotated = APIClient().post("/api/auth/jwt/refresh/", {"refresh": refresh}, format="json")
+
+    assert rotated.status_code == 200
+    assert sorted(rotated.json()) == ["access", "refresh"]
+    assert rotated.json()["refresh"] != refresh
+    # A refresh token works once: the one just traded in is on the blacklist.
+    again = APIClient().post("/api/auth/jwt/refresh/", {"refresh": refresh}, format="json")
+    assert (again.status_code, again.json()["code"]) == (401, "token_not_valid")
+    newer = APIClient().post(
+        "/api/auth/jwt/refresh/", {"refresh": rotated.json()["refresh"]}, format="json"
+    )
+    assert newer.status_code == 200
+
+
+def test_jwt_logout_revokes_the_refresh_token(host):
+    pair = APIClient().post("/api/auth/jwt/", CREDENTIALS, format="json").json()
+
+    logout = APIClient().post("/api/auth/jwt/logout/", {"refresh": pair["refresh"]},
+                              format="json")
+
+    assert logout.status_code == 200
+    refused = APIClient().post("/api/auth/jwt/refresh/", {"refresh": pair["refresh"]},
+                               format="json")
+    assert (refused.status_code, refused.json()["code"]) == (401, "token_not_valid")
+    assert "blacklisted" in refused.json()["detail"]
+    # Revoked once is enough: a second logout with it is refused like any bad token.
+    twice = APIClient().post("/api/auth/jwt/logout/", {"refresh": pair["refresh"]},
+                             format="json")
+    assert twice.status_code == 401
+    # The access token is never looked up, so it works until it expires (minutes).
+    client = APIClient()
+    client.credentials(HTTP_AUTHORIZATION=f"Bearer {pair['access']}")
+    assert me_as(client)["id"] == host.id
+
+
+@pytest.mark.parametrize("body", [{"refresh": "garbage"}, {}])
+def test_jwt_logout_without_a_valid_refresh_token_is_refused(body):
+    response = APIClient().post("/api/auth/jwt/logout/", body, format="json")
+    assert response.status_code == (401 if body else 400)
+
+
 def test_expired_access_token_is_401_token_not_valid(host):
     token = AccessToken.for_user(host)
     # Issued an hour ago with the normal (5 minute) lifetime: long expired.
