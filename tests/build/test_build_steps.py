@@ -142,3 +142,17 @@ def test_a_crashing_migration_names_the_file_and_line_and_leaves_no_database_beh
     left = databases() - before
     assert left == set(), left
     assert not any(migrations_key(project) in name for name in databases())
+
+
+def test_a_server_that_will_not_start_names_the_file_and_line(tmp_path):
+    project = copy_of_sample(tmp_path / "my_project")
+    wsgi = project / "config/wsgi.py"
+    lines = wsgi.read_text(encoding="utf-8").splitlines()
+    wsgi.write_text("\n".join([*lines, 'raise RuntimeError("no application today")']) + "\n",
+                    encoding="utf-8")
+    http_step = next(s.id for s in steps() if s.server)
+    result = run_check(http_step, project)
+    assert result.status == "failed", result.report()
+    assert "RuntimeError: no application today" in result.got, result.report()
+    assert f"config/wsgi.py, line {len(lines) + 1}" in result.got, result.report()
+    assert "Traceback" not in result.report()

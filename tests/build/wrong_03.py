@@ -35,7 +35,8 @@ WRONG: list[Wrong] = [
               ('    """The public face of a host: no email, no role, nothing private."""\n\n'
                '    class Meta:\n        model = User\n        fields = ["id", "username"]',
                '    """The public face of a host."""\n\n'
-               '    class Meta:\n        model = User\n        fields = ["id", "username", "email"]'),
+               '    class Meta:\n        model = User\n'
+               '        fields = ["id", "username", "email"]'),
           ]},
           hint="never '__all__'"),
     Wrong("03.b1", "create() hands request.data to the service, with no input serializer",
