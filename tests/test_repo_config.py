@@ -355,3 +355,18 @@ def test_make_installs_into_the_active_environment_or_dot_venv(env, expected):
                           capture_output=True, text=True, timeout=30, check=True)
     installs = [line for line in done.stdout.splitlines() if "pip install" in line]
     assert installs and all(line.startswith(expected) for line in installs), done.stdout
+
+
+def test_no_test_file_sits_where_pytest_never_looks():
+    """pytest skips folders matching its default ``norecursedirs`` (``build``, ``dist``, ``venv``,
+    dot-folders…) when it recurses: a test module there would silently never run."""
+    import fnmatch
+
+    skipped = ("*.egg", ".*", "_darcs", "build", "CVS", "dist", "node_modules", "venv", "{arch}")
+    hidden = []
+    for root in (ROOT / "tests", ROOT / "sample_project" / "tests"):
+        for path in root.rglob("test_*.py"):
+            parts = path.relative_to(root).parts[:-1]
+            if any(fnmatch.fnmatch(part, pattern) for part in parts for pattern in skipped):
+                hidden.append(str(path.relative_to(ROOT)))
+    assert hidden == []

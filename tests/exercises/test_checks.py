@@ -39,7 +39,7 @@ def wrong_answers() -> dict[str, list[tuple]]:
 
 
 WRONG_ANSWERS = wrong_answers()
-#: Function exercises; build steps ("02.b1") have wrong *projects* instead (tests/build/).
+#: Function exercises; build steps ("02.b1") have wrong *projects* instead (tests/build_track/).
 FUNCTION_EXERCISES = [e.id for e in registry.exercises() if not e.is_build]
 
 

@@ -30,7 +30,7 @@ class Wrong:
 
 
 def all_wrong() -> list[Wrong]:
-    """Every lesson's wrong projects (``tests/build/wrong_NN.py``), in lesson order."""
+    """Every lesson's wrong projects (``tests/build_track/wrong_NN.py``), in lesson order."""
     import importlib
     from pathlib import Path
 
