@@ -14,6 +14,7 @@ from celery.signals import after_task_publish
 
 from listings.services import listing_update
 from testsupport.factories import ListingFactory, UserFactory
+from wishlists.models import WishlistItem
 from wishlists.services import wishlist_add
 from wishlists.tasks import send_price_drop_notice
 
@@ -41,8 +42,10 @@ def test_a_drop_emails_the_guest_once(worker, sink, saved):
     assert "1500.00 ETB a night, now costs 1200.00 ETB a night: 300.00 ETB less (20%)." \
         in mail.body
     assert mail.message["X-Nexus-Price-Drop"] == f"{saved.pk}:1200.00"
-    saved.refresh_from_db()
-    assert saved.notified_price == Decimal("1200.00")
+    # The task records the price in the transaction that sends the mail, so the row shows it
+    # once that transaction commits, a moment after the mail is out: wait for it, don't read it.
+    worker.until(lambda: WishlistItem.objects.get(pk=saved.pk).notified_price
+                 == Decimal("1200.00"))
 
 
 def test_two_drops_send_two_emails_and_a_replayed_drop_sends_none(worker, sink, saved):
