@@ -13,7 +13,7 @@ import pytest
 import requests
 
 from nexus.paths import REPO_ROOT
-from nexus.proc import free_port
+from nexus.proc import free_port, port_answers, wait_until
 
 
 @pytest.mark.slow
@@ -34,6 +34,12 @@ def test_lab_serves_the_welcome_notebook(tmp_path):
             found = re.search(rf"127\.0\.0\.1:{port}/\S*\?token=([0-9a-f]+)", log.read_text())
             token = found and found.group(1)
         assert token, f"JupyterLab did not start:\n{log.read_text()[-2000:]}"
+        # jupyter_server logs the URL in start_app() and binds the socket in a callback that runs
+        # once the event loop starts (ServerApp.init_httpserver): wait until it answers.
+        serving = wait_until(lambda: port_answers(port) or lab.poll() is not None, 30)
+        assert serving and lab.poll() is None, \
+            f"JupyterLab printed its URL, then stopped (exit {lab.poll()}):\n" \
+            f"{log.read_text()[-3000:]}"
         page = requests.get(f"http://127.0.0.1:{port}/lab/tree/notebooks/00_welcome.ipynb",
                             params={"token": token}, timeout=10)
         assert page.status_code == 200
