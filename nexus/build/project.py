@@ -22,6 +22,7 @@ from datetime import UTC, datetime
 from pathlib import Path
 
 from nexus.errors import NexusError
+from nexus.exercises.progress import running_solutions
 from nexus.paths import REPO_ROOT, SAMPLE_PROJECT
 
 #: The folder of the learner's project, in the repository (see .gitignore).
@@ -30,10 +31,6 @@ PROJECT_DIRNAME = "my_project"
 PROJECT_VAR = "NEXUS_PROJECT"
 #: The project package ``startproject`` creates; the build steps' names assume it.
 PACKAGE = "config"
-
-
-def _running_solutions() -> bool:
-    return Path.cwd().resolve() == (REPO_ROOT / "solutions").resolve()
 
 
 def project_dir(project: str | os.PathLike[str] | None = None) -> Path:
@@ -46,7 +43,7 @@ def project_dir(project: str | os.PathLike[str] | None = None) -> Path:
         return Path(project).expanduser().resolve()
     if os.environ.get(PROJECT_VAR):
         return Path(os.environ[PROJECT_VAR]).expanduser().resolve()
-    if _running_solutions():
+    if running_solutions():
         return SAMPLE_PROJECT
     return REPO_ROOT / PROJECT_DIRNAME
 

@@ -54,7 +54,7 @@ def _save(data: dict[str, Any]) -> None:
     os.replace(handle.name, path)
 
 
-def _running_solutions() -> bool:
+def running_solutions() -> bool:
     """True in a kernel running a ``solutions/`` notebook (kernels start in the notebook's folder).
 
     Running the worked solutions (``make test``, ``make golden``, or reading them in Jupyter) must
@@ -70,7 +70,7 @@ def record_exercise(result: dict[str, Any]) -> None:
     entry = {"passed": result["passed"], "title": result["title"], "at": now()}
     if not result["passed"]:
         entry["hint"] = result.get("hint", "")
-    if not _running_solutions():
+    if not running_solutions():
         try:
             data = load()
             data["exercises"][result["id"]] = entry
