@@ -141,7 +141,35 @@ class Service:
             )
 
 
-class DaemonService(Service):
+class EmbeddedServer(Service):
+    """A service whose embedded profile is a server process of our own on a loopback port.
+
+    :meth:`start` is shared: nothing in the external profile, and otherwise, one process at a
+    time (the start lock), :meth:`launch` only when the server is not already answering.
+    """
+
+    def running_port(self) -> int | None:
+        """The port of our running server, or ``None`` if it is down."""
+        raise NotImplementedError
+
+    def recorded_port(self) -> int | None:
+        """The port in use, or the one recorded at the last start."""
+        return self.running_port() or self.read_record().get("port")
+
+    def launch(self) -> None:
+        """Start the server; called under the start lock, only when it is not running."""
+        raise NotImplementedError
+
+    def start(self) -> None:
+        if self.profile == "external":
+            return
+        with start_lock(self.home):
+            if self.running_port():
+                return
+            self.launch()
+
+
+class DaemonService(EmbeddedServer):
     """An embedded server run as our own child process on a loopback port, tracked by a pid file.
 
     A subclass says how to launch it (:meth:`command`) and how to ask it for its version
@@ -168,10 +196,6 @@ class DaemonService(Service):
             return port
         return None
 
-    def recorded_port(self) -> int | None:
-        """The port in use, or the one recorded at the last start."""
-        return self.running_port() or self.read_record().get("port")
-
     def command(self, port: int) -> list[str]:
         """The argv that runs the server on ``port`` (may write a config file first)."""
         raise NotImplementedError
@@ -180,25 +204,20 @@ class DaemonService(Service):
         """Ask the running server: (version, answered correctly, detail)."""
         raise NotImplementedError
 
-    def start(self) -> None:
-        if self.profile == "external":
-            return
-        with start_lock(self.home):
-            if self.running_port():
-                return
-            terminate(read_pid(self.pidfile))  # alive but not answering: a hung server
-            self.pidfile.unlink(missing_ok=True)
-            port = choose_port(self.name, self.port_var, self.read_record().get("port"))
-            process = spawn_daemon(self.command(port), self.log_file)
-            self.write_record(port=port)
-            if not wait_until(lambda: process.poll() is None and port_answers(port), 15):
-                raise NexusError(
-                    self.name,
-                    f"{self.label} did not start on {HOST}:{port}; its log says:\n    "
-                    + log_tail(self.log_file),
-                    f"read {self.log_file}; `nexus up {self.name}` retries",
-                )
-            self.pidfile.write_text(str(process.pid))
+    def launch(self) -> None:
+        terminate(read_pid(self.pidfile))  # alive but not answering: a hung server
+        self.pidfile.unlink(missing_ok=True)
+        port = choose_port(self.name, self.port_var, self.read_record().get("port"))
+        process = spawn_daemon(self.command(port), self.log_file)
+        self.write_record(port=port)
+        if not wait_until(lambda: process.poll() is None and port_answers(port), 15):
+            raise NexusError(
+                self.name,
+                f"{self.label} did not start on {HOST}:{port}; its log says:\n    "
+                + log_tail(self.log_file),
+                f"read {self.log_file}; `nexus up {self.name}` retries",
+            )
+        self.pidfile.write_text(str(process.pid))
 
     def stop(self) -> None:
         if self.profile == "external":

