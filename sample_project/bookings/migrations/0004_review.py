@@ -10,36 +10,22 @@ One thing outside the table names the model's app: its row in ``django_content_t
 (``listings | review``), which its permissions and the admin's history point to. Django would
 create a new ``bookings | review`` row after migrating and leave the old one stale; moving the
 existing row keeps them. (Django's own ``RenameModel`` does the same for a renamed model, with
-``RenameContentType``.) On a fresh database there is no row yet: nothing to move.
+``RenameContentType``.) One SQL statement each way; on a fresh database there is no row yet,
+and nothing to move.
 """
 
 import django.db.models.deletion
 import django.utils.timezone
 from django.conf import settings
-from django.db import IntegrityError, migrations, models, router, transaction
+from django.db import migrations, models
 
-
-def _move_content_type(apps, schema_editor, *, old_app, new_app):
-    ContentType = apps.get_model("contenttypes", "ContentType")
-    db = schema_editor.connection.alias
-    if not router.allow_migrate_model(db, ContentType):
-        return
-    rows = ContentType.objects.using(db).filter(app_label=old_app, model="review")
-    try:
-        with transaction.atomic(using=db):
-            rows.update(app_label=new_app)
-    except IntegrityError:
-        # Both rows exist already (Django created the new one before this ran): leave them,
-        # `manage.py remove_stale_contenttypes` asks what to do with the old one.
-        pass
-
-
-def content_type_to_bookings(apps, schema_editor):
-    _move_content_type(apps, schema_editor, old_app="listings", new_app="bookings")
-
-
-def content_type_to_listings(apps, schema_editor):
-    _move_content_type(apps, schema_editor, old_app="bookings", new_app="listings")
+# Move the row unless Django already created the new one (then both exist, and
+# `manage.py remove_stale_contenttypes` asks what to do with the old one).
+MOVE_CONTENT_TYPE = """
+    UPDATE django_content_type SET app_label = %(new)s
+    WHERE app_label = %(old)s AND model = 'review' AND NOT EXISTS (
+        SELECT 1 FROM django_content_type WHERE app_label = %(new)s AND model = 'review')
+"""
 
 
 class Migration(migrations.Migration):
@@ -72,5 +58,8 @@ class Migration(migrations.Migration):
                 ),
             ],
         ),
-        migrations.RunPython(content_type_to_bookings, content_type_to_listings),
+        migrations.RunSQL(
+            [(MOVE_CONTENT_TYPE, {"old": "listings", "new": "bookings"})],
+            reverse_sql=[(MOVE_CONTENT_TYPE, {"old": "bookings", "new": "listings"})],
+        ),
     ]
