@@ -1,6 +1,6 @@
 from django.contrib import admin
 
-from bookings.models import Booking
+from bookings.models import Booking, Review
 
 
 @admin.register(Booking)
@@ -23,3 +23,13 @@ class BookingAdmin(admin.ModelAdmin):
     autocomplete_fields = ("listing", "guest")
     list_select_related = ("listing", "guest")
     readonly_fields = ("created_at", "updated_at", "confirmation_sent_at")
+
+
+@admin.register(Review)
+class ReviewAdmin(admin.ModelAdmin):
+    list_display = ("id", "listing", "author", "rating", "created_at")
+    list_filter = ("rating", "listing__city")
+    search_fields = ("listing__title", "author__username", "comment")
+    autocomplete_fields = ("booking", "listing", "author")
+    list_select_related = ("listing", "author")
+    readonly_fields = ("created_at",)

@@ -1,10 +1,14 @@
-"""GraphQL types, queries and mutations for bookings (strawberry-graphql-django).
+"""GraphQL types, queries and mutations for bookings and reviews (strawberry-graphql-django).
 
 Same rules as the REST API, from the same code: the bookings you may see come from
 ``booking_list_visible_to``; creating and cancelling call ``booking_create`` and
 ``booking_cancel``; who may cancel is ``IsBookingGuestOrAdmin``. So a booking you may not
 see is "not found" here exactly as it is a 404 at /api/bookings/<id>/, and one you may see
 but not cancel (you host the listing) is "forbidden", a 403 there.
+
+The schema's ``Listing`` type is declared here too: a listing is shown with its reviews, and
+reviews belong to bookings. Its other fields and the catalogue's search come from
+``listings/graphql.py`` (``ListingFields``, ``listing_search``), which can't import reviews.
 """
 
 from datetime import date
@@ -18,13 +22,56 @@ from strawberry.types import Info
 from strawberry_django.pagination import OffsetPaginated
 
 from accounts.graphql import UserType
-from bookings.models import Booking
+from bookings.models import Booking, Review
 from bookings.permissions import IsBookingGuestOrAdmin
-from bookings.selectors import booking_list_visible_to
+from bookings.selectors import booking_list_visible_to, review_list
 from bookings.services import booking_cancel, booking_create
 from config.graphql_errors import database_id, require_user
+from listings.graphql import ListingFields, listing_get, listing_search, visible_listing
 from listings.models import Listing
 from listings.selectors import listing_list_visible_to
+
+
+@strawberry_django.order_type(Review)
+class ReviewOrder:
+    """Sort reviews, e.g. ``ordering: [{id: DESC}]`` for the newest first."""
+
+    id: auto
+    rating: auto
+
+
+@strawberry_django.type(Review, name="Review")
+class ReviewType:
+    """A guest's rating of a completed stay."""
+
+    id: auto
+    rating: auto
+    comment: auto
+    created_at: auto
+    author: UserType
+
+
+# The listings app's fields, plus the reviews only bookings knows of.
+@strawberry_django.type(Listing, name="Listing")
+class ListingType(ListingFields):
+    """A place to stay. Querysets come from the selectors, which add the rating summary."""
+
+    # A list field on a related manager: `reviews(pagination: {limit: 3})` and an ordering
+    # become arguments; the optimizer turns it into one prefetch for the whole page.
+    reviews: list[ReviewType] = strawberry_django.field(pagination=True, ordering=ReviewOrder)
+
+
+@strawberry.type
+class ListingQueries:
+    # The resolvers are listings' (listings/graphql.py); the type they return is the one above.
+    listings: OffsetPaginated[ListingType] = strawberry_django.offset_paginated(
+        resolver=listing_search)
+    listing: ListingType | None = strawberry_django.field(resolver=listing_get)
+
+    @strawberry_django.offset_paginated(OffsetPaginated[ReviewType])
+    def reviews(self, info: Info, listing_id: strawberry.ID) -> QuerySet[Review]:
+        """Reviews of one listing, oldest first, like GET /api/listings/<id>/reviews/."""
+        return review_list(listing=visible_listing(info, listing_id))
 
 
 @strawberry_django.type(Listing, name="BookedListing")

@@ -1,4 +1,5 @@
-"""Bookings: a guest's stay at a listing, and the rules that keep the calendar consistent."""
+"""Bookings: a guest's stay at a listing, the rules that keep the calendar consistent, and the
+guest's review of the stay."""
 
 from decimal import Decimal
 
@@ -111,3 +112,41 @@ class Booking(models.Model):
     def nights(self) -> int:
         """Number of nights of the stay (check-out day is not a night)."""
         return (self.check_out - self.check_in).days
+
+
+class Review(models.Model):
+    """A guest's rating of one completed stay; one review per booking.
+
+    A review rates a stay, so it belongs with bookings. It started out in listings and was
+    moved here without touching its rows: listings' migration 0005 renames the table and
+    bookings' 0004 takes the model over (``SeparateDatabaseAndState``, lesson 02).
+    """
+
+    # One review per booking, enforced by the unique index a OneToOneField creates.
+    # CASCADE: a review has no meaning without the stay it describes.
+    booking = models.OneToOneField(Booking, on_delete=models.CASCADE, related_name="review")
+    # Stored next to booking (which already knows its listing) so a listing's rating is
+    # an aggregate over one table, without joining through bookings. The service that
+    # creates reviews copies it from the booking so the two never disagree.
+    listing = models.ForeignKey(
+        "listings.Listing", on_delete=models.CASCADE, related_name="reviews"
+    )
+    author = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="reviews"
+    )
+    rating = models.PositiveSmallIntegerField(help_text="1 (bad) to 5 (excellent)")
+    comment = models.TextField(blank=True)
+    created_at = models.DateTimeField(default=timezone.now, editable=False)
+
+    class Meta:
+        ordering = ["id"]
+        constraints = [
+            models.CheckConstraint(
+                condition=Q(rating__gte=1, rating__lte=5),
+                name="review_rating_1_to_5",
+                violation_error_message="The rating must be between 1 and 5.",
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.rating}★ for {self.listing_id} by {self.author_id}"

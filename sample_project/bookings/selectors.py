@@ -5,7 +5,7 @@ from datetime import date
 from django.db.models import OuterRef, Q, QuerySet
 
 from accounts.models import User
-from bookings.models import ACTIVE_STATUSES, Booking
+from bookings.models import ACTIVE_STATUSES, Booking, Review
 from listings.models import Listing
 
 
@@ -44,3 +44,8 @@ def booking_list_overlapping(
         check_in__lt=check_out,
         check_out__gt=check_in,
     )
+
+
+def review_list(*, listing: Listing) -> QuerySet[Review]:
+    """Reviews of ``listing``, oldest first, each with its author in the same query."""
+    return Review.objects.filter(listing=listing).select_related("author").order_by("id")

@@ -1,4 +1,4 @@
-"""How bookings look in the API, and what a guest sends to book a stay or to review it.
+"""How bookings and reviews look in the API, and what a guest sends to book a stay or review it.
 
 Shape only: types, required fields and single-value ranges. Dates in the past, a
 check-out before check-in, too many guests or overlapping stays are the services'
@@ -10,7 +10,7 @@ from drf_spectacular.utils import extend_schema_field
 from rest_framework import serializers
 
 from accounts.models import User
-from bookings.models import Booking
+from bookings.models import Booking, Review
 from bookings.selectors import booking_list_visible_to
 from listings.models import Listing
 from listings.serializers import VisibleListingField
@@ -83,3 +83,20 @@ class ReviewInputSerializer(serializers.Serializer):
         min_value=1, max_value=5, help_text="1 (bad) to 5 (excellent)."
     )
     comment = serializers.CharField(required=False, allow_blank=True, max_length=5000)
+
+
+class ReviewAuthorSerializer(serializers.ModelSerializer):
+    class Meta:
+        model = User
+        fields = ["id", "username"]
+
+
+class ReviewSerializer(serializers.ModelSerializer):
+    """A published review."""
+
+    author = ReviewAuthorSerializer(read_only=True)
+
+    class Meta:
+        model = Review
+        fields = ["id", "listing", "booking", "author", "rating", "comment", "created_at"]
+        read_only_fields = fields

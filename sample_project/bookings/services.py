@@ -1,7 +1,7 @@
 """Writes for bookings (HackSoft style: every state change goes through a service).
 
-Including the last step of a stay, its review: a ``listings.Review`` row, written here because
-only a booking can say who stayed and whether the stay is over (listings can't import bookings).
+Including the last step of a stay, its review (``bookings.models.Review``): only a booking can
+say who stayed and whether the stay is over.
 """
 
 from datetime import date, timedelta
@@ -15,10 +15,10 @@ from django.utils import timezone
 
 from accounts.models import User
 from bookings.emails import booking_confirmation_message
-from bookings.models import ACTIVE_STATUSES, Booking, BookingStatus
+from bookings.models import ACTIVE_STATUSES, Booking, BookingStatus, Review
 from config.exceptions import ConflictError
 from listings.cache import bump_generation_on_commit
-from listings.models import Listing, Review
+from listings.models import Listing
 
 OVERLAP_CONSTRAINT = "booking_no_overlap_active"
 

@@ -1,5 +1,5 @@
-"""HTTP endpoints for bookings, and for reviewing a completed one: thin views over
-bookings.selectors and bookings.services.
+"""HTTP endpoints for bookings and their reviews: thin views over bookings.selectors and
+bookings.services.
 
 404 or 403? One rule for the whole API:
 
@@ -15,19 +15,29 @@ Listings follow the same rule: active listings are public, so changing another h
 listing is a 403; another host's inactive listing is invisible, so it is a 404.
 """
 
-from drf_spectacular.utils import OpenApiExample, extend_schema, extend_schema_view
-from rest_framework import mixins, status, viewsets
+from drf_spectacular.utils import (
+    OpenApiExample,
+    OpenApiParameter,
+    extend_schema,
+    extend_schema_view,
+)
+from rest_framework import generics, mixins, status, viewsets
 from rest_framework.decorators import action
 from rest_framework.permissions import IsAuthenticated
 from rest_framework.response import Response
 
 from bookings.permissions import IsBookingGuestOrAdmin
-from bookings.selectors import booking_list_visible_to
-from bookings.serializers import BookingInputSerializer, BookingSerializer, ReviewInputSerializer
+from bookings.selectors import booking_list_visible_to, review_list
+from bookings.serializers import (
+    BookingInputSerializer,
+    BookingSerializer,
+    ReviewInputSerializer,
+    ReviewSerializer,
+)
 from bookings.services import booking_cancel, booking_create, review_create
 from config.openapi import FORBIDDEN, NOT_FOUND, UNAUTHORIZED, conflict, validation_error
-from listings.serializers import ReviewSerializer
-from listings.views import REVIEW_EXAMPLE
+from listings.cache import cached_response
+from listings.selectors import listing_list_visible_to
 
 BOOKING_EXAMPLE = OpenApiExample(
     "A pending booking",
@@ -42,6 +52,19 @@ BOOKING_EXAMPLE = OpenApiExample(
         "total_price": "12750.00",
         "status": "pending",
         "created_at": "2027-02-01T09:30:00+03:00",
+    },
+    response_only=True,
+)
+REVIEW_EXAMPLE = OpenApiExample(
+    "A review",
+    value={
+        "id": 3,
+        "listing": 7,
+        "booking": 41,
+        "author": {"id": 12, "username": "guest0003"},
+        "rating": 5,
+        "comment": "Spotless, and the host met us at the airport.",
+        "created_at": "2027-03-14T10:00:00+03:00",
     },
     response_only=True,
 )
@@ -184,3 +207,33 @@ class ReviewViewSet(mixins.CreateModelMixin, viewsets.GenericViewSet):
         data.is_valid(raise_exception=True)
         review = review_create(author=request.user, **data.validated_data)
         return Response(ReviewSerializer(review).data, status=status.HTTP_201_CREATED)
+
+
+@extend_schema(tags=["listings"])
+class ListingReviewList(generics.GenericAPIView):
+    """A listing's reviews, at ``GET /api/listings/<id>/reviews/`` (``config/api_router.py``).
+
+    Under the listing's URL, because a client reads them on the listing's page; served here,
+    because reviews belong to bookings and listings can't import them. The listing is looked
+    up the way ``GET /api/listings/<id>/`` does: another host's inactive listing is a 404.
+    """
+
+    serializer_class = ReviewSerializer
+
+    @extend_schema(
+        operation_id="listings_reviews_list",
+        parameters=[OpenApiParameter(
+            "id", int, OpenApiParameter.PATH,
+            description="A unique integer value identifying this listing.")],
+        summary="Reviews of a listing",
+        description="Public, oldest first, paginated like every list.",
+        responses={200: ReviewSerializer(many=True), 404: NOT_FOUND},
+        examples=[REVIEW_EXAMPLE],
+        # The listing's filters (city, price...) don't apply to its reviews.
+        filters=False,
+    )
+    @cached_response
+    def get(self, request, pk=None):
+        listing = generics.get_object_or_404(listing_list_visible_to(user=request.user), pk=pk)
+        page = self.paginate_queryset(review_list(listing=listing))
+        return self.get_paginated_response(ReviewSerializer(page, many=True).data)

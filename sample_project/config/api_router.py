@@ -1,10 +1,10 @@
 """The API's URL routes: every app's viewsets registered on one router, mounted at /api/."""
 
-from django.urls import include, path
+from django.urls import include, path, re_path
 from rest_framework.routers import DefaultRouter
 
 from bookings.async_views import listing_availability
-from bookings.views import BookingViewSet, ReviewViewSet
+from bookings.views import BookingViewSet, ListingReviewList, ReviewViewSet
 from listings.views import ListingViewSet
 from payments.views import ChapaCallbackView, ChapaWebhookView, PaymentViewSet
 from wishlists.views import WishlistViewSet
@@ -22,6 +22,10 @@ urlpatterns = [
     path("auth/", include("accounts.urls")),
     # An async Django view (lesson 09), outside DRF: DRF's views are synchronous.
     path("listings/<int:pk>/availability/", listing_availability, name="listing-availability"),
+    # A listing's reviews: bookings data under the listing's URL (listings can't import
+    # reviews). The router's own id pattern, so a bad id is the same 404 as for the listing.
+    re_path(r"^listings/(?P<pk>[^/.]+)/reviews/$", ListingReviewList.as_view(),
+            name="listing-reviews"),
     # Called by Chapa, not by API clients; before the router so "webhook" is not a tx_ref.
     path("payments/webhook/", ChapaWebhookView.as_view(), name="payment-webhook"),
     path("payments/callback/", ChapaCallbackView.as_view(), name="payment-callback"),

@@ -24,10 +24,9 @@ from strawberry.extensions import MaxTokensLimiter
 from strawberry.tools import merge_types
 from strawberry_django.optimizer import DjangoOptimizerExtension
 
-from bookings.graphql import BookingMutations, BookingQueries
+from bookings.graphql import BookingMutations, BookingQueries, ListingQueries
 from config.graphql_errors import ClientErrors, client_error
 from config.graphql_limits import QueryLimiter
-from listings.graphql import ListingQueries
 from wishlists.graphql import WishlistMutations, WishlistQueries
 
 Query = merge_types("Query", (ListingQueries, BookingQueries, WishlistQueries))

@@ -26,9 +26,9 @@ from django.db import connection, transaction
 from django.db.models import F
 
 from accounts.models import Role, User
-from bookings.models import Booking, BookingStatus
+from bookings.models import Booking, BookingStatus, Review
 from listings.cache import bump_generation_on_commit
-from listings.models import City, Listing, Review, listing_slug
+from listings.models import City, Listing, listing_slug
 from payments.models import Currency, Payment, PaymentStatus
 
 DEMO_PASSWORD = "nexus-demo-1234"

@@ -1,6 +1,6 @@
 from django.contrib import admin
 
-from listings.models import Listing, Review
+from listings.models import Listing
 
 
 @admin.register(Listing)
@@ -11,13 +11,3 @@ class ListingAdmin(admin.ModelAdmin):
     autocomplete_fields = ("host",)
     list_select_related = ("host",)
     readonly_fields = ("created_at", "updated_at")
-
-
-@admin.register(Review)
-class ReviewAdmin(admin.ModelAdmin):
-    list_display = ("id", "listing", "author", "rating", "created_at")
-    list_filter = ("rating", "listing__city")
-    search_fields = ("listing__title", "author__username", "comment")
-    autocomplete_fields = ("booking", "listing", "author")
-    list_select_related = ("listing", "author")
-    readonly_fields = ("created_at",)

@@ -4,7 +4,7 @@ Every cached copy of listings data has a key in the ``listings`` namespace that 
 current **generation**, e.g. ``listings:g42:city-stats``. A write to a listing, a review or a
 booking does not hunt for keys to delete (some, like ``cache_page``'s, are hashes nobody can
 rebuild); it increments the generation once its transaction commits (``listings/signals.py``
-for listings and reviews, ``bookings/signals.py`` for bookings).
+for listings, ``bookings/signals.py`` for bookings and reviews).
 From the next request on every key is new, so an update is visible at once; the old entries
 are never read again and expire on their own (``CACHE_TTL_LISTINGS``).
 

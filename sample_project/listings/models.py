@@ -1,4 +1,4 @@
-"""Places to stay (Listing) and what guests said about them (Review)."""
+"""Places to stay (Listing). What guests said about a stay (Review) is in bookings.models."""
 
 from decimal import Decimal
 
@@ -97,35 +97,3 @@ class Listing(models.Model):
     def __str__(self) -> str:
         return f"{self.title} ({self.get_city_display()})"
 
-
-class Review(models.Model):
-    """A guest's rating of one completed stay; one review per booking."""
-
-    # One review per booking, enforced by the unique index a OneToOneField creates.
-    # CASCADE: a review has no meaning without the stay it describes.
-    booking = models.OneToOneField(
-        "bookings.Booking", on_delete=models.CASCADE, related_name="review"
-    )
-    # Stored next to booking (which already knows its listing) so a listing's rating is
-    # an aggregate over one table, without joining through bookings. The service that
-    # creates reviews copies it from the booking so the two never disagree.
-    listing = models.ForeignKey(Listing, on_delete=models.CASCADE, related_name="reviews")
-    author = models.ForeignKey(
-        settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="reviews"
-    )
-    rating = models.PositiveSmallIntegerField(help_text="1 (bad) to 5 (excellent)")
-    comment = models.TextField(blank=True)
-    created_at = models.DateTimeField(default=timezone.now, editable=False)
-
-    class Meta:
-        ordering = ["id"]
-        constraints = [
-            models.CheckConstraint(
-                condition=Q(rating__gte=1, rating__lte=5),
-                name="review_rating_1_to_5",
-                violation_error_message="The rating must be between 1 and 5.",
-            ),
-        ]
-
-    def __str__(self) -> str:
-        return f"{self.rating}★ for {self.listing_id} by {self.author_id}"

@@ -8,7 +8,7 @@ from django.db.models.functions import Round
 
 from accounts.models import User
 from listings.cache import get_or_compute, listings_key
-from listings.models import Listing, Review
+from listings.models import Listing
 
 
 def _with_summary(listings: QuerySet[Listing]) -> QuerySet[Listing]:
@@ -23,6 +23,8 @@ def _with_summary(listings: QuerySet[Listing]) -> QuerySet[Listing]:
         # Both aggregates follow the same single join (listing → reviews), so neither is
         # inflated. Adding a second to-many join here (e.g. bookings) would multiply rows:
         # use a Subquery or Exists for that instead (see listing_list_available).
+        # `reviews` is the reverse side of bookings.Review.listing: a lookup by name, not
+        # an import — bookings writes reviews, the catalogue reads them.
         .annotate(
             average_rating=Round(Avg("reviews__rating"), 2),
             review_count=Count("reviews"),
@@ -88,11 +90,6 @@ def listing_list_available(
         taken = taken_by(listing=OuterRef("pk"), check_in=check_in, check_out=check_out)
         listings = listings.filter(~Exists(taken))
     return listings
-
-
-def review_list(*, listing: Listing) -> QuerySet[Review]:
-    """Reviews of ``listing``, oldest first, each with its author in the same query."""
-    return Review.objects.filter(listing=listing).select_related("author").order_by("id")
 
 
 def listing_city_stats() -> list[dict]:

@@ -1,10 +1,10 @@
-"""How listings and reviews look in the API, and what hosts may send.
+"""How listings look in the API, and what hosts may send.
 
 Serializers here check *shape* — types, required fields, ranges a single value must be
 in. Business rules ("a listing with bookings can't be deleted") live in the services, so
 they hold for every caller, not just the API. Input and output are separate
-serializers: what a client may send is not what it gets back. What a guest sends to
-review a stay is in ``bookings.serializers``: it names a booking.
+serializers: what a client may send is not what it gets back. Reviews belong to a stay:
+their serializers are in ``bookings.serializers``.
 """
 
 from drf_spectacular.types import OpenApiTypes
@@ -12,7 +12,7 @@ from drf_spectacular.utils import extend_schema_field
 from rest_framework import serializers
 
 from accounts.models import User
-from listings.models import Listing, Review
+from listings.models import Listing
 from listings.selectors import listing_list_visible_to
 from listings.services import LISTING_EDITABLE_FIELDS
 
@@ -95,20 +95,3 @@ class ListingInputSerializer(serializers.ModelSerializer):
         if "\r" in value or "\n" in value:
             raise serializers.ValidationError("The title must be a single line.")
         return value
-
-
-class ReviewAuthorSerializer(serializers.ModelSerializer):
-    class Meta:
-        model = User
-        fields = ["id", "username"]
-
-
-class ReviewSerializer(serializers.ModelSerializer):
-    """A published review."""
-
-    author = ReviewAuthorSerializer(read_only=True)
-
-    class Meta:
-        model = Review
-        fields = ["id", "listing", "booking", "author", "rating", "comment", "created_at"]
-        read_only_fields = fields

@@ -1,7 +1,6 @@
 """Writes for listings (HackSoft style: every state change goes through a service).
 
-Reviews are listings data, but writing one needs the booking it rates: ``review_create`` lives
-in ``bookings.services`` (bookings depend on listings, never the reverse).
+A review rates a stay, so reviews are bookings data: ``review_create`` is in ``bookings.services``.
 """
 
 from decimal import Decimal

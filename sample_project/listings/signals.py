@@ -27,20 +27,19 @@ from django.db.models.signals import post_delete, post_save
 from django.dispatch import Signal, receiver
 
 from listings.cache import bump_generation_on_commit
-from listings.models import Listing, Review
+from listings.models import Listing
 
 #: Sent by ``listing_update`` once a host's edit is saved, in the edit's transaction, with
 #: ``listing`` (the saved Listing) and ``fields`` (a frozenset of the field names it set).
 listing_updated = Signal()
 
 
-# A listing's card shows its rating (reviews), so both models invalidate. Search results
-# also depend on free dates, but listings can't import bookings (bookings depend on
-# listings): bookings/signals.py connects the same bump to Booking. A host renaming their
+# A listing's card also shows its rating (reviews) and search results depend on free dates
+# (bookings), but listings can't import bookings (bookings depend on listings):
+# bookings/signals.py connects the same bump to Booking and Review. A host renaming their
 # account invalidates nothing: their new username shows once the cached entries expire
 # (CACHE_TTL_LISTINGS).
 @receiver([post_save, post_delete], sender=Listing, dispatch_uid="listings-cache-listing")
-@receiver([post_save, post_delete], sender=Review, dispatch_uid="listings-cache-review")
 def listings_changed(sender, **kwargs) -> None:
     # A bulk delete sends one signal per row; the commit still bumps once.
     bump_generation_on_commit()

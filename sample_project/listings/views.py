@@ -1,27 +1,26 @@
-"""HTTP endpoints for listings and their reviews: thin views over selectors and services.
+"""HTTP endpoints for listings: thin views over selectors and services.
 
 Each write follows the same three steps: an input serializer checks the request's
 shape, a service applies the business rules and saves, an output serializer renders
 the result. Errors raised by services become 400/409 in config.exceptions, so no
 view catches them. (Why 404 for some objects and 403 for others: see bookings.views.)
-Writing a review names a booking, so its endpoint is bookings.views.ReviewViewSet.
+Reviews rate stays, so their endpoints are in bookings.views, the listing's reviews
+(``GET /api/listings/<id>/reviews/``) included: listings can't import them.
 """
 
 from drf_spectacular.utils import OpenApiExample, extend_schema, extend_schema_view
 from rest_framework import status, viewsets
-from rest_framework.decorators import action
 from rest_framework.response import Response
 
 from config.openapi import FORBIDDEN, NOT_FOUND, UNAUTHORIZED, conflict, validation_error
 from listings.cache import cached_response, listing_cards
 from listings.filters import ListingFilter
 from listings.permissions import IsHostOrAdminOrReadOnly, IsListingHostOrAdminOrReadOnly
-from listings.selectors import listing_list_visible_to, review_list
+from listings.selectors import listing_list_visible_to
 from listings.serializers import (
     ListingDetailSerializer,
     ListingInputSerializer,
     ListingSerializer,
-    ReviewSerializer,
 )
 from listings.services import listing_create, listing_delete, listing_update
 
@@ -70,19 +69,6 @@ LISTING_INVALID = validation_error(
 SEARCH_INVALID = validation_error(
     {"check_out": ["Check-out must be after check-in."], "guests": ["Enter a whole number."]},
     description="A bad query parameter",
-)
-REVIEW_EXAMPLE = OpenApiExample(
-    "A review",
-    value={
-        "id": 3,
-        "listing": 7,
-        "booking": 41,
-        "author": {"id": 12, "username": "guest0003"},
-        "rating": 5,
-        "comment": "Spotless, and the host met us at the airport.",
-        "created_at": "2027-03-14T10:00:00+03:00",
-    },
-    response_only=True,
 )
 
 
@@ -162,14 +148,6 @@ REVIEW_EXAMPLE = OpenApiExample(
             ),
         },
     ),
-    reviews=extend_schema(
-        summary="Reviews of a listing",
-        description="Public, oldest first, paginated like every list.",
-        responses={200: ReviewSerializer(many=True), 404: NOT_FOUND},
-        examples=[REVIEW_EXAMPLE],
-        # The listing's filters (city, price...) don't apply to its reviews.
-        filters=False,
-    ),
 )
 @extend_schema(tags=["listings"])
 class ListingViewSet(viewsets.ModelViewSet):
@@ -185,8 +163,6 @@ class ListingViewSet(viewsets.ModelViewSet):
     def get_serializer_class(self):
         if self.action == "list":
             return ListingSerializer
-        if self.action == "reviews":
-            return ReviewSerializer
         if self.action in {"create", "update", "partial_update"}:
             return ListingInputSerializer
         return ListingDetailSerializer
@@ -223,13 +199,6 @@ class ListingViewSet(viewsets.ModelViewSet):
     def destroy(self, request, pk=None):
         listing_delete(listing=self.get_object())
         return Response(status=status.HTTP_204_NO_CONTENT)
-
-    @action(detail=True, methods=["get"])
-    @cached_response
-    def reviews(self, request, pk=None):
-        listing = self.get_object()
-        page = self.paginate_queryset(review_list(listing=listing))
-        return self.get_paginated_response(ReviewSerializer(page, many=True).data)
 
     def _detail(self, listing_id: int) -> dict:
         """The listing as GET would show it, rating summary included."""

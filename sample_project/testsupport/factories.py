@@ -11,8 +11,8 @@ import factory
 from django.contrib.auth.hashers import make_password
 
 from accounts.models import Role, User
-from bookings.models import Booking, BookingStatus
-from listings.models import City, Listing, Review
+from bookings.models import Booking, BookingStatus, Review
+from listings.models import City, Listing
 from payments.models import Payment, PaymentStatus
 from wishlists.models import WishlistItem
 

@@ -15,7 +15,10 @@ USER = "accounts/models.py"
 USER_0001 = "accounts/migrations/0001_initial.py"
 USER_ADMIN = "accounts/admin.py"
 LISTINGS = "listings/models.py"
+#: Review was created in listings (0002: the table and its rules) and moved to bookings (0004:
+#: the same CreateModel, state only). A mistake in the model is in both, as if made from the start.
 REVIEW_0002 = "listings/migrations/0002_review.py"
+REVIEW_0004 = "bookings/migrations/0004_review.py"
 FILL_0004 = "listings/migrations/0004_fill_listing_slugs.py"
 BOOKINGS = "bookings/models.py"
 BOOKING_0001 = "bookings/migrations/0001_initial.py"
@@ -106,14 +109,16 @@ WRONG: list[Wrong] = [
                            "violation_error_message='Check-out must be after check-in.'), ", "")]},
           hint="A clean() method only runs in forms"),
     Wrong("02.b2", "rating checked from one side (>= 1 only)",
-          {LISTINGS: [("condition=Q(rating__gte=1, rating__lte=5)", "condition=Q(rating__gte=1)")],
-           REVIEW_0002: [("models.Q(('rating__gte', 1), ('rating__lte', 5))",
-                          "models.Q(('rating__gte', 1))")]},
+          {BOOKINGS: [("condition=Q(rating__gte=1, rating__lte=5)", "condition=Q(rating__gte=1)")],
+           **{migration: [("models.Q(('rating__gte', 1), ('rating__lte', 5))",
+                           "models.Q(('rating__gte', 1))")]
+              for migration in (REVIEW_0002, REVIEW_0004)}},
           hint="a CheckConstraint with both ends"),
     Wrong("02.b2", "rating 5 refused (lt instead of lte)",
-          {LISTINGS: [("condition=Q(rating__gte=1, rating__lte=5)",
+          {BOOKINGS: [("condition=Q(rating__gte=1, rating__lte=5)",
                        "condition=Q(rating__gte=1, rating__lt=5)")],
-           REVIEW_0002: [("('rating__lte', 5)", "('rating__lt', 5)")]},
+           **{migration: [("('rating__lte', 5)", "('rating__lt', 5)")]
+              for migration in (REVIEW_0002, REVIEW_0004)}},
           hint="gte / lte, not gt / lt"),
     Wrong("02.b2", "free listings allowed (price >= 0)",
           {LISTINGS: [('condition=Q(price_per_night__gt=Decimal("0"))',
@@ -122,8 +127,8 @@ WRONG: list[Wrong] = [
                                                     "('price_per_night__gte', Decimal('0'))")]},
           hint="a DecimalField has no sign rule"),
     Wrong("02.b2", "one review per booking and author (ForeignKey + unique pair)",
-          {LISTINGS: [('booking = models.OneToOneField(\n        "bookings.Booking"',
-                       'booking = models.ForeignKey(\n        "bookings.Booking"'),
+          {BOOKINGS: [("booking = models.OneToOneField(Booking,",
+                       "booking = models.ForeignKey(Booking,"),
                       ('                name="review_rating_1_to_5",\n'
                        '                violation_error_message="The rating must be between 1 '
                        'and 5.",\n            ),\n',
@@ -132,11 +137,12 @@ WRONG: list[Wrong] = [
                        'and 5.",\n            ),\n'
                        '            models.UniqueConstraint(fields=["booking", "author"], '
                        'name="review_one_per_author"),\n')],
-           REVIEW_0002: [("('booking', models.OneToOneField(", "('booking', models.ForeignKey("),
-                         ("violation_error_message='The rating must be between 1 and 5.')]",
-                          "violation_error_message='The rating must be between 1 and 5.'), "
-                          "models.UniqueConstraint(fields=('booking', 'author'), "
-                          "name='review_one_per_author')]")]},
+           **{migration: [("('booking', models.OneToOneField(", "('booking', models.ForeignKey("),
+                          ("violation_error_message='The rating must be between 1 and 5.')]",
+                           "violation_error_message='The rating must be between 1 and 5.'), "
+                           "models.UniqueConstraint(fields=('booking', 'author'), "
+                           "name='review_one_per_author')]")]
+              for migration in (REVIEW_0002, REVIEW_0004)}},
           hint="not per (booking, author)"),
     Wrong("02.b2", "overlap rule also blocks cancelled bookings (no condition)",
           {BOOKINGS: [("                condition=Q(status__in=ACTIVE_STATUSES),\n", "")],
@@ -177,11 +183,13 @@ WRONG: list[Wrong] = [
           {"bookings/migrations/0003_exclusion_with_btree_gist.py":
                [("('listings', '0004_fill_listing_slugs')", "('listings', '0003_listing_slug')")],
            "wishlists/migrations/0001_initial.py":
-               [("('listings', '0004_fill_listing_slugs')", "('listings', '0003_listing_slug')")]},
+               [("('listings', '0004_fill_listing_slugs')", "('listings', '0003_listing_slug')")],
+           "listings/migrations/0005_move_review_to_bookings.py":
+               [('("listings", "0004_fill_listing_slugs")', '("listings", "0003_listing_slug")')]},
           delete=(FILL_0004,), hint="makemigrations listings --empty"),
     Wrong("02.b3", "Booking not registered in the admin",
-          {"bookings/admin.py": [("@admin.register(Booking)\n", "")],
-           "listings/admin.py": [('autocomplete_fields = ("booking", "listing", "author")',
+          {"bookings/admin.py": [("@admin.register(Booking)\n", ""),
+                                 ('autocomplete_fields = ("booking", "listing", "author")',
                                   'autocomplete_fields = ("listing", "author")')],
            "payments/admin.py": [('autocomplete_fields = ("booking",)', "")]},
           hint="bookings/admin.py registers Booking"),

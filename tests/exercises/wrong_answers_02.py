@@ -83,7 +83,8 @@ def family_more_than_three(city, max_price):
 def rating_query_per_city():
     from django.db.models import Avg
 
-    from listings.models import City, Review
+    from bookings.models import Review
+    from listings.models import City
 
     averages = {city: Review.objects.filter(listing__city=city).aggregate(a=Avg("rating"))["a"]
                 for city in City.values}
@@ -93,7 +94,7 @@ def rating_query_per_city():
 def rating_not_rounded():
     from django.db.models import Avg
 
-    from listings.models import Review
+    from bookings.models import Review
 
     rows = Review.objects.values("listing__city").annotate(rating=Avg("rating"))
     return {row["listing__city"]: row["rating"] for row in rows}
@@ -105,7 +106,7 @@ def rating_average_of_listings():
 
     from django.db.models import Avg
 
-    from listings.models import Review
+    from bookings.models import Review
 
     per_city = defaultdict(list)
     for row in Review.objects.values("listing__city", "listing").annotate(rating=Avg("rating")):
@@ -116,7 +117,8 @@ def rating_average_of_listings():
 def rating_by_label():
     from django.db.models import Avg
 
-    from listings.models import City, Review
+    from bookings.models import Review
+    from listings.models import City
 
     rows = Review.objects.values("listing__city").annotate(rating=Avg("rating"))
     return {City(row["listing__city"]).label: round(row["rating"], 2) for row in rows}
@@ -125,7 +127,7 @@ def rating_by_label():
 def rating_in_python():
     from collections import defaultdict
 
-    from listings.models import Review
+    from bookings.models import Review
 
     ratings = defaultdict(list)
     for city, rating in Review.objects.values_list("listing__city", "rating"):
@@ -136,7 +138,7 @@ def rating_in_python():
 def rating_integer_division():
     from django.db.models import Count, Sum
 
-    from listings.models import Review
+    from bookings.models import Review
 
     rows = Review.objects.values("listing__city").annotate(
         rating=Sum("rating") / Count("id"))

@@ -30,7 +30,8 @@ def test_every_column_is_listed_with_its_keys():
     assert "        bigint host_id FK\n" in source
     assert '        varchar slug UK "nullable"\n' in source
     assert "        numeric price_per_night\n" in source  # one word: Mermaid rejects "(10, 2)"
-    assert "        bigint booking_id FK, UK\n" in source  # Review's one-to-one
+    # Review's one-to-one to Booking: a foreign key and unique.
+    assert "        bigint booking_id FK, UK\n" in str(er_diagram("bookings"))
 
 
 def test_relations_leave_the_chosen_apps_out():

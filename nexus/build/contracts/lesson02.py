@@ -3,9 +3,10 @@ migrations (one of them a data migration) and the admin, a deterministic ``manag
 
 The names are the sample project's: ``AUTH_USER_MODEL = "accounts.User"`` with ``role``
 (guest / host / admin); ``listings.Listing`` (host, title, city, address, price_per_night,
-max_guests), ``listings.Review`` (booking, listing, author, rating), ``bookings.Booking``
-(listing, guest, check_in, check_out, guests, total_price, status: pending / confirmed /
-cancelled / completed); ``manage.py seed --listings N --seed S``.
+max_guests), ``bookings.Booking`` (listing, guest, check_in, check_out, guests, total_price,
+status: pending / confirmed / cancelled / completed), ``bookings.Review`` (booking, listing,
+author, rating: a review rates a stay, so it lives with bookings — listings imports nothing from
+bookings); ``manage.py seed --listings N --seed S``.
 
 The rules are proved the way lesson 02 proves them: each is broken by a write that skips every
 Python-side check (``bulk_create`` calls neither ``save()`` nor ``full_clean()``), and PostgreSQL
@@ -311,9 +312,9 @@ def the_database_refuses_an_unknown_role(ctx: Context) -> None:
 
 # --- 02.b2 listings and bookings, and the rules the database enforces ----------------------------
 MODELS_HINT = ("the sample's names: listings/models.py has Listing(host, title, city, address, "
-               "price_per_night, max_guests, ...) and Review(booking, listing, author, rating, "
-               "...); bookings/models.py has Booking(listing, guest, check_in, check_out, "
-               "guests, total_price, status, ...).")
+               "price_per_night, max_guests, ...); bookings/models.py has Booking(listing, "
+               "guest, check_in, check_out, guests, total_price, status, ...) and "
+               "Review(booking, listing, author, rating, ...) — a review rates a stay.")
 
 
 @dataclass
@@ -361,7 +362,7 @@ def _city(listing_model) -> str:
 
 def _world() -> _World:
     listing_model = _model("listings.Listing", step_hint=MODELS_HINT)
-    review_model = _model("listings.Review", step_hint=MODELS_HINT)
+    review_model = _model("bookings.Review", step_hint=MODELS_HINT)
     booking_model = _model("bookings.Booking", step_hint=MODELS_HINT)
     for model, names in ((listing_model, ("host", "title", "city", "address",
                                           "price_per_night", "max_guests")),
@@ -704,12 +705,12 @@ def the_data_migration_runs_backwards_and_forwards(ctx: Context) -> None:
                    hint="run `python manage.py migrate --plan` to see why.", look=LOOK_DATA)
 
 
-ADMIN_MODELS = ("accounts.User", "listings.Listing", "listings.Review", "bookings.Booking")
+ADMIN_MODELS = ("accounts.User", "listings.Listing", "bookings.Booking", "bookings.Review")
 
 
 @contract("02.b3")
 def the_models_are_in_the_admin(ctx: Context) -> None:
-    """User, Listing, Review and Booking are registered in the admin; the user with UserAdmin."""
+    """User, Listing, Booking and Review are registered in the admin; the user with UserAdmin."""
     from django.apps import apps
     from django.contrib.auth.admin import UserAdmin
 
@@ -766,7 +767,7 @@ def the_admin_pages_open(ctx: Context) -> None:
         client = Client()
         client.force_login(boss)
         rows = {"accounts.User": world.guest, "listings.Listing": world.listing,
-                "listings.Review": review, "bookings.Booking": stayed}
+                "bookings.Booking": stayed, "bookings.Review": review}
         for label in ADMIN_MODELS:
             model = _model(label, step_hint=MODELS_HINT)
             info = (model._meta.app_label, model._meta.model_name)
@@ -952,7 +953,7 @@ def seed_fills_the_database(ctx: Context) -> None:
     _seed_here(ctx)
     listing_model = _model("listings.Listing", step_hint=MODELS_HINT)
     booking_model = _model("bookings.Booking", step_hint=MODELS_HINT)
-    review_model = _model("listings.Review", step_hint=MODELS_HINT)
+    review_model = _model("bookings.Review", step_hint=MODELS_HINT)
     users = get_user_model()._default_manager
     counts = {"listings": listing_model._default_manager.count(),
               "hosts": users.filter(role="host").count(),

@@ -134,10 +134,10 @@ def check_rating_by_city(rating_by_city) -> None:
     look = 'lesson 02, "Annotations and aggregations"'
     got, queries = queries_during(rating_by_city)
     with connection.cursor() as cursor:
-        cursor.execute("SELECT l.city, avg(r.rating) FROM listings_review r "
+        cursor.execute("SELECT l.city, avg(r.rating) FROM bookings_review r "
                        "JOIN listings_listing l ON l.id = r.listing_id GROUP BY l.city")
         truth = {city: round(float(value), 2) for city, value in cursor.fetchall()}
-        cursor.execute("SELECT l.city, avg(r.rating) FROM listings_review r JOIN "
+        cursor.execute("SELECT l.city, avg(r.rating) FROM bookings_review r JOIN "
                        "listings_listing l ON l.id = r.listing_id GROUP BY l.city, l.id")
         per_listing: dict[str, list[float]] = {}
         for city, value in cursor.fetchall():
@@ -193,7 +193,7 @@ def _cards_truth(n: int) -> list[dict]:
         cursor.execute("SELECT l.id, l.title, u.username FROM listings_listing l "
                        "JOIN accounts_user u ON u.id = l.host_id ORDER BY l.id LIMIT %s", [n])
         listings = cursor.fetchall()
-        cursor.execute("SELECT listing_id, rating FROM listings_review "
+        cursor.execute("SELECT listing_id, rating FROM bookings_review "
                        "WHERE listing_id = ANY(%s) ORDER BY id", [[row[0] for row in listings]])
         ratings: dict[int, list[int]] = {}
         for listing_id, rating in cursor.fetchall():
@@ -222,7 +222,7 @@ def check_listing_cards(listing_cards) -> None:
         return
     growth = f"{len(small)} queries for 5 listings, {len(large)} for 50"
     per_host = sum('FROM "accounts_user"' in sql for sql in large)
-    per_reviews = sum('FROM "listings_review"' in sql for sql in large)
+    per_reviews = sum('FROM "bookings_review"' in sql for sql in large)
     if per_host > 1 and per_reviews > 1:
         hint = "the queries grow with n: each listing's host and reviews are fetched when first " \
                "touched, one listing at a time. Tell the queryset up front which related " \
@@ -230,7 +230,7 @@ def check_listing_cards(listing_cards) -> None:
     elif per_host > 1:
         hint = "the reviews come in one query now, but each listing's host is still fetched " \
                "on first access: follow the to-one relation in the listings' own query."
-    elif per_reviews > 1 and any("IN (" in sql for sql in large if "listings_review" in sql):
+    elif per_reviews > 1 and any("IN (" in sql for sql in large if "bookings_review" in sql):
         hint = "the reviews are prefetched, but only .all() uses prefetched rows: calling " \
                ".order_by() or .filter() on listing.reviews asks the database again, per listing."
     elif per_reviews > 1:

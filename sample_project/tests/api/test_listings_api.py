@@ -197,7 +197,7 @@ def test_admin_requires_login(client):
 
 
 @pytest.mark.parametrize(
-    "model", ["accounts/user", "listings/listing", "listings/review", "bookings/booking",
+    "model", ["accounts/user", "listings/listing", "bookings/booking", "bookings/review",
               "payments/payment"],
 )  # fmt: skip
 def test_admin_pages_render(admin_client, model):

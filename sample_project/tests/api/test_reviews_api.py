@@ -2,8 +2,7 @@
 
 import pytest
 
-from bookings.models import BookingStatus
-from listings.models import Review
+from bookings.models import BookingStatus, Review
 from testsupport.factories import BookingFactory, ListingFactory
 
 pytestmark = pytest.mark.django_db

@@ -86,6 +86,8 @@ def test_rating_bounds_are_allowed(rating):
 
 def test_one_review_per_booking():
     review = ReviewFactory()
+    # The unique index keeps the name it was created with: the table began as listings_review
+    # and moving Review to bookings renamed the table only (bookings/migrations/0004_review.py).
     with violates("listings_review_booking_id_key"):
         ReviewFactory(booking=review.booking)
 

@@ -93,7 +93,7 @@ GRAPHQL = {
                         ' checkIn: "{soon}", checkOut: "{later}", guests: 2147483647}) { id } }',
 }
 #: Tables a rejected request must leave alone.
-MODELS = ["accounts.User", "listings.Listing", "listings.Review", "bookings.Booking",
+MODELS = ["accounts.User", "listings.Listing", "bookings.Review", "bookings.Booking",
           "payments.Payment", "wishlists.WishlistItem", "sessions.Session",
           "authtoken.Token", "token_blacklist.OutstandingToken"]
 

@@ -10,9 +10,9 @@ from django.core.management import CommandError, call_command
 from django.db import connection
 
 from accounts.models import Role, User
-from bookings.models import Booking, BookingStatus
+from bookings.models import Booking, BookingStatus, Review
 from demo.seed import DEMO_PASSWORD, SeedRefusedError, seed_demo_data
-from listings.models import Listing, Review
+from listings.models import Listing
 from payments.models import Payment, PaymentStatus
 
 pytestmark = pytest.mark.django_db
