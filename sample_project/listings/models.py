@@ -96,4 +96,3 @@ class Listing(models.Model):
 
     def __str__(self) -> str:
         return f"{self.title} ({self.get_city_display()})"
-
