@@ -18,11 +18,10 @@ tests/exercises/wrong_answers_11.py):
 
 from __future__ import annotations
 
-import socket
 import threading
 import time
 
-from nexus.exercises.checks.support import for_all, spy
+from nexus.exercises.checks.support import closed_port, for_all, silent_port, spy
 from nexus.exercises.registry import Fail, exercise, lesson
 
 LESSON = lesson("11", "Deployment to production")
@@ -93,27 +92,6 @@ def check_gunicorn_workers(gunicorn_workers) -> None:
 
 
 # --- 11.2 -----------------------------------------------------------------------------------------
-class _Silent:
-    """A TCP port that accepts connections (the kernel's backlog) and never says a word."""
-
-    def __enter__(self) -> int:
-        self.listener = socket.socket()
-        self.listener.bind(("127.0.0.1", 0))
-        self.listener.listen(16)
-        return self.listener.getsockname()[1]
-
-    def __exit__(self, *exc: object) -> None:
-        self.listener.close()  # resets the queued connections: a hung client wakes up
-
-
-def _closed_port() -> int:
-    probe = socket.socket()
-    probe.bind(("127.0.0.1", 0))
-    port = probe.getsockname()[1]
-    probe.close()
-    return port
-
-
 def _call(redis_ok, url: str, timeout: float, deadline: float) -> tuple[str, object, float]:
     """Call redis_ok in a thread; ("returned", value, s), ("raised", exc, s) or ("hung", ...)."""
     box: dict[str, object] = {}
@@ -142,11 +120,11 @@ def check_redis_ok(redis_ok) -> None:
 
     look = 'lesson 11, "4. /healthz"; sample_project/config/health.py'
     real = settings.CACHES["default"]["LOCATION"]
-    dead = f"redis://127.0.0.1:{_closed_port()}/1"
+    dead = f"redis://127.0.0.1:{closed_port()}/1"
     timeout = 0.5
     import redis
 
-    with _Silent() as port, spy(redis.connection.Connection, "connect") as connects:
+    with silent_port() as port, spy(redis.connection.Connection, "connect") as connects:
         silent = f"redis://127.0.0.1:{port}/1"
         results = {}
         for name, url in (("up", real), ("refused", dead), ("silent", silent)):
