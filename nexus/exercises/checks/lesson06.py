@@ -32,10 +32,11 @@ tests/exercises/wrong_answers_06.py):
 from __future__ import annotations
 
 import uuid
-from datetime import timedelta
 
 from nexus.exercises.checks.support import (
     mail_to,
+    new_guest,
+    new_pending_booking,
     purge_queue,
     smtp_down,
     task_for_check,
@@ -50,21 +51,8 @@ LOOK = 'lesson 06, "1. The Celery app and where tasks live"'
 
 def _guest_and_booking(tag: str):
     """A new guest (an address of this check run only) and a pending booking of theirs."""
-    from django.utils import timezone
-
-    from accounts.models import User
-    from bookings.models import Booking
-    from listings.models import Listing
-
-    guest = User.objects.create_user(username=f"check-{tag}-{uuid.uuid4().hex[:8]}",
-                                     email=f"{tag}.{uuid.uuid4().hex[:8]}@check.nexus.example")
-    taken = Booking.objects.filter(check_in__gte=timezone.localdate()).count()
-    listing = Listing.objects.filter(is_active=True).order_by("id").first()
-    check_in = timezone.localdate() + timedelta(days=1500 + 7 * taken)
-    booking = Booking.objects.create(listing=listing, guest=guest, guests=1, check_in=check_in,
-                                     check_out=check_in + timedelta(days=2),
-                                     total_price=listing.price_per_night * 2)
-    return guest, booking
+    guest = new_guest(tag)
+    return guest, new_pending_booking(guest)
 
 
 # --- 06.1 -----------------------------------------------------------------------------------------

@@ -39,7 +39,15 @@ import json
 import uuid
 from decimal import Decimal
 
-from nexus.exercises.checks.support import compare_digest_calls, require_constant_time
+from nexus.exercises.checks.support import (
+    closed_port,
+    compare_digest_calls,
+    describe,
+    new_guest,
+    new_pending_booking,
+    require_constant_time,
+    wait,
+)
 from nexus.exercises.registry import Fail, exercise, lesson
 
 LESSON = lesson("07", "Payments with Chapa")
@@ -381,11 +389,10 @@ def check_payment_start(payment_start) -> None:
     from django.test import override_settings
 
     from nexus import sandbox as chapa
-    from nexus.exercises.checks.support import closed_port, new_guest
     from payments.models import Payment
 
     guest = new_guest("pay")
-    booking = _booking_for(guest)
+    booking = new_pending_booking(guest, nights=3)
     try:
         with _Site() as site, _initialize_calls() as calls:
             _first_attempt(payment_start, booking, site, calls)
@@ -430,40 +437,23 @@ def check_payment_start(payment_start) -> None:
         guest.delete()
 
 
-def _booking_for(guest):
-    """A pending booking of ``guest``, far in the future (committed: Chapa's calls are real)."""
-    from datetime import timedelta
-
-    from django.utils import timezone
-
-    from bookings.models import Booking
-    from listings.models import Listing
-
-    listing = Listing.objects.filter(is_active=True).order_by("id").first()
-    taken = Booking.objects.filter(check_in__gte=timezone.localdate()).count()
-    check_in = timezone.localdate() + timedelta(days=2500 + 7 * taken)
-    return Booking.objects.create(listing=listing, guest=guest, guests=1, check_in=check_in,
-                                  check_out=check_in + timedelta(days=3),
-                                  total_price=listing.price_per_night * 3)
-
-
 def _first_attempt(payment_start, booking, site, calls: list[dict]) -> None:
     """The first call: the Payment committed first, Chapa asked right, its answer kept."""
     from payments.models import Payment
 
     payment, error, call = _start(payment_start, booking, site.url, calls, "a first attempt")
     if isinstance(error, TypeError) and "JSON serializable" in str(error):
-        raise Fail(expected="the initialize request goes out", got=describe_error(error),
+        raise Fail(expected="the initialize request goes out", got=describe(error),
                    hint="JSON has no Decimal: send the amount as a string (str(amount), e.g. "
                         "\"3800.00\"), as Chapa's own examples do.", look=LOOK_START)
     if error is not None and "used before" in str(error):
-        raise Fail(expected="Chapa accepts the first attempt", got=describe_error(error),
+        raise Fail(expected="Chapa accepts the first attempt", got=describe(error),
                    hint="Chapa refuses a tx_ref it has seen — by this course's earlier runs "
                         "too, whose bookings had the same ids: make a fresh, random tx_ref for "
                         "every attempt (secrets.token_hex), never one made from the booking.",
                    look=LOOK_START)
     if error is not None:
-        raise Fail(expected="a started payment", got=describe_error(error),
+        raise Fail(expected="a started payment", got=describe(error),
                    hint="read the error; Chapa's answer is in the exception or its response.",
                    look=LOOK_START)
     fields = call["fields"]
@@ -516,13 +506,8 @@ def _first_attempt(payment_start, booking, site, calls: list[dict]) -> None:
                         "sent (and sent back, if they come back later).", look=LOOK_START)
 
 
-def describe_error(error: BaseException) -> str:
-    return f"{type(error).__name__}: {error}"[:200]
-
-
 def _callback_arrived(site: _Site, tx_ref: str) -> None:
     from nexus import sandbox as chapa
-    from nexus.exercises.checks.support import wait
 
     path = "/api/payments/callback/"
     if wait(lambda: any(r.startswith(path) and tx_ref in r for r in site.requests), 5):
@@ -571,7 +556,7 @@ def _refused(attempt, error) -> None:
         state = "no Payment" if attempt is None else \
             f"the attempt is {attempt.status}, failure_reason {attempt.failure_reason!r}"
         raise Fail(expected="the refused attempt is marked failed, with Chapa's message",
-                   got=f"{describe_error(error)}; {state}"[:200],
+                   got=f"{describe(error)}; {state}"[:200],
                    hint="Chapa's refusals answer 4xx with data: null, so reading "
                         "data['checkout_url'] crashes: look at the status code first."
                         if crashed else

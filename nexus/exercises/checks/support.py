@@ -110,6 +110,27 @@ def new_guest(tag: str):
     return User.objects.create_user(username=name, email=f"{name}@check.nexus.example")
 
 
+def new_pending_booking(guest, *, nights: int = 2):
+    """A pending booking of ``guest`` for the first active listing, years ahead (committed rows:
+    a worker or Chapa's calls see them), made with the ORM so no task is queued for it.
+
+    Each one starts a week after the last: the exclusion constraint allows no overlap.
+    """
+    from datetime import timedelta
+
+    from django.utils import timezone
+
+    from bookings.models import Booking
+    from listings.models import Listing
+
+    listing = Listing.objects.filter(is_active=True).order_by("id").first()
+    taken = Booking.objects.filter(check_in__gte=timezone.localdate()).count()
+    check_in = timezone.localdate() + timedelta(days=1500 + 7 * taken)
+    return Booking.objects.create(listing=listing, guest=guest, guests=1, check_in=check_in,
+                                  check_out=check_in + timedelta(days=nights),
+                                  total_price=listing.price_per_night * nights)
+
+
 def mail_to(address: str) -> int:
     """How many messages the SMTP sink holds for ``address``."""
     from nexus.mail import mailbox
