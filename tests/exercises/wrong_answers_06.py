@@ -119,6 +119,148 @@ def queue_delay_now(booking):
     transaction.on_commit(send_booking_confirmation.delay(booking.pk))
 
 
+# --- 06.3 confirm_with_retries --------------------------------------------------------------------
+# Tasks, as in the notebook: @shared_task(bind=True), made by a function so that importing this
+# module registers nothing it doesn't use.
+
+
+def _retry_task(body, **options):
+    from celery import shared_task
+
+    return shared_task(bind=True, acks_late=True, **options)(body)
+
+
+def _retry_not_at_all():
+    def retry_not_at_all(self, booking_id):
+        from bookings.models import Booking
+        from bookings.services import booking_confirmation_send
+
+        return booking_confirmation_send(booking=Booking.objects.get(pk=booking_id))
+
+    return _retry_task(retry_not_at_all)
+
+
+def _retry_smtp_errors_only():
+    def retry_smtp_errors_only(self, booking_id):
+        import smtplib
+
+        from bookings.models import Booking
+        from bookings.services import booking_confirmation_send
+
+        booking = Booking.objects.get(pk=booking_id)
+        try:
+            return booking_confirmation_send(booking=booking)
+        except smtplib.SMTPException as exc:  # "the mail errors"
+            raise self.retry(exc=exc, countdown=2 ** self.request.retries, max_retries=8) from exc
+
+    return _retry_task(retry_smtp_errors_only)
+
+
+def _retry_connection_errors_only():
+    def retry_connection_errors_only(self, booking_id):
+        from bookings.models import Booking
+        from bookings.services import booking_confirmation_send
+
+        booking = Booking.objects.get(pk=booking_id)
+        try:
+            return booking_confirmation_send(booking=booking)
+        except ConnectionError as exc:  # "the server is down"
+            raise self.retry(exc=exc, countdown=2 ** self.request.retries, max_retries=8) from exc
+
+    return _retry_task(retry_connection_errors_only)
+
+
+def _retry_everything():
+    def retry_everything(self, booking_id):
+        from bookings.models import Booking
+        from bookings.services import booking_confirmation_send
+
+        try:
+            return booking_confirmation_send(booking=Booking.objects.get(pk=booking_id))
+        except Exception as exc:  # "whatever went wrong, try again"
+            raise self.retry(exc=exc, countdown=2 ** self.request.retries, max_retries=8) from exc
+
+    return _retry_task(retry_everything)
+
+
+def _retry_default_delay():
+    def retry_default_delay(self, booking_id):
+        import smtplib
+
+        from bookings.models import Booking
+        from bookings.services import booking_confirmation_send
+
+        booking = Booking.objects.get(pk=booking_id)
+        try:
+            return booking_confirmation_send(booking=booking)
+        except (ConnectionError, TimeoutError, smtplib.SMTPException) as exc:
+            raise self.retry(exc=exc, max_retries=8) from exc
+
+    return _retry_task(retry_default_delay)
+
+
+def _retry_fixed_delay():
+    def retry_fixed_delay(self, booking_id):
+        import smtplib
+
+        from bookings.models import Booking
+        from bookings.services import booking_confirmation_send
+
+        booking = Booking.objects.get(pk=booking_id)
+        try:
+            return booking_confirmation_send(booking=booking)
+        except (ConnectionError, TimeoutError, smtplib.SMTPException) as exc:
+            raise self.retry(exc=exc, countdown=1, max_retries=8) from exc  # "every second"
+
+    return _retry_task(retry_fixed_delay)
+
+
+def _retry_default_limit():
+    def retry_default_limit(self, booking_id):
+        import smtplib
+
+        from bookings.models import Booking
+        from bookings.services import booking_confirmation_send
+
+        booking = Booking.objects.get(pk=booking_id)
+        try:
+            return booking_confirmation_send(booking=booking)
+        except (ConnectionError, TimeoutError, smtplib.SMTPException) as exc:
+            raise self.retry(exc=exc, countdown=2 ** self.request.retries) from exc
+
+    return _retry_task(retry_default_limit)
+
+
+def _retry_forever():
+    import smtplib
+
+    def retry_forever(self, booking_id):
+        from bookings.models import Booking
+        from bookings.services import booking_confirmation_send
+
+        return booking_confirmation_send(booking=Booking.objects.get(pk=booking_id))
+
+    # The declarative form, with no end: "the email must go out, however long it takes".
+    return _retry_task(retry_forever, max_retries=None, retry_backoff=True,
+                       autoretry_for=(ConnectionError, TimeoutError, smtplib.SMTPException))
+
+
+def _retry_swallowed():
+    def retry_swallowed(self, booking_id):
+        import smtplib
+
+        from bookings.models import Booking
+        from bookings.services import booking_confirmation_send
+
+        booking = Booking.objects.get(pk=booking_id)
+        try:
+            return booking_confirmation_send(booking=booking)
+        except (ConnectionError, TimeoutError, smtplib.SMTPException):
+            return False  # "don't crash the worker"
+
+    return _retry_task(retry_swallowed)
+
+
 WRONG_ANSWERS = {
     "06.1": [(confirm_with_the_instance, "fetch the booking"),
              (confirm_sending_directly, "call the service"),
@@ -133,4 +275,13 @@ WRONG_ANSWERS = {
              (queue_the_instance, "a Booking object can't travel"),
              (queue_calls_the_task, "calling the task runs it here"),
              (queue_delay_now, "handed on_commit its result")],
+    "06.3": [(_retry_not_at_all(), "a reason to wait, not to give up"),
+             (_retry_smtp_errors_only(), "is not an SMTPException"),
+             (_retry_connection_errors_only(), "accepts the connection and never answers"),
+             (_retry_everything(), "DoesNotExist won't go away by waiting"),
+             (_retry_default_delay(), "default_retry_delay"),
+             (_retry_fixed_delay(), "the waits don't grow"),
+             (_retry_default_limit(), "max_retries defaults to 3"),
+             (_retry_forever(), "never gives up"),
+             (_retry_swallowed(), "your task said it was done")],
 }

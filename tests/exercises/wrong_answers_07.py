@@ -158,6 +158,113 @@ def authentic_crashing_on_non_ascii(body, headers, secret):
                                signature)
 
 
+# --- 07.3 payment_start ---------------------------------------------------------------------------
+def _payment_start(booking, site_url, *, tx_ref=None, amount=str, store_first=True,
+                   atomic=False, callback="{root}/api/payments/callback/",
+                   return_url="{root}/payments/return/{tx_ref}/", timeout=(3.05, 10),
+                   on_refusal="fail", on_outage="propagate"):
+    """The model answer, with one thing done the way a wrong answer does it."""
+    import contextlib
+    import secrets
+
+    import requests
+    from django.conf import settings
+    from django.db import transaction
+
+    from payments.chapa import ChapaRejected
+    from payments.models import Payment
+
+    root = site_url.rstrip("/")
+    tx_ref = tx_ref or f"nexus-{secrets.token_hex(12)}"
+
+    def store():
+        return Payment.objects.create(booking=booking, tx_ref=tx_ref,
+                                      amount=booking.total_price, currency="ETB")
+
+    with transaction.atomic() if atomic else contextlib.nullcontext():
+        payment = store() if store_first else None
+        fields = {"tx_ref": tx_ref, "amount": amount(booking.total_price), "currency": "ETB",
+                  "email": booking.guest.email,
+                  "return_url": return_url.format(root=root, tx_ref=tx_ref)}
+        if callback:
+            fields["callback_url"] = callback.format(root=root)
+        try:
+            response = requests.post(f"{settings.CHAPA_BASE_URL}/v1/transaction/initialize",
+                                     headers={"Authorization":
+                                              f"Bearer {settings.CHAPA_SECRET_KEY}"},
+                                     json=fields, timeout=timeout)
+        except requests.RequestException:
+            if on_outage == "fail" and payment is not None:
+                payment.status, payment.failure_reason = "failed", "Chapa did not answer"
+                payment.save()
+            raise
+        payment = payment or store()
+    if on_refusal == "crash":
+        payment.checkout_url = response.json()["data"]["checkout_url"]
+    elif on_refusal == "raise_for_status":
+        response.raise_for_status()
+        payment.checkout_url = response.json()["data"]["checkout_url"]
+    elif response.status_code >= 400:
+        message = response.json().get("message")
+        payment.status, payment.failure_reason = "failed", str(message)[:255]
+        payment.save()
+        raise ChapaRejected(message, status_code=response.status_code)
+    else:
+        payment.checkout_url = response.json()["data"]["checkout_url"]
+    payment.save()
+    return payment
+
+
+def start_decimal_amount(booking, site_url):
+    return _payment_start(booking, site_url, amount=lambda total: total)  # json= and a Decimal
+
+
+def start_in_cents(booking, site_url):
+    return _payment_start(booking, site_url, amount=lambda total: str(int(total * 100)))
+
+
+def start_initialize_first(booking, site_url):
+    # "Only store it once Chapa said yes."
+    return _payment_start(booking, site_url, store_first=False)
+
+
+def start_inside_atomic(booking, site_url):
+    # "All or nothing: if Chapa fails, no Payment row."
+    return _payment_start(booking, site_url, atomic=True)
+
+
+def start_booking_ref(booking, site_url):
+    return _payment_start(booking, site_url, tx_ref=f"booking-{booking.pk}")
+
+
+def start_without_callback(booking, site_url):
+    return _payment_start(booking, site_url, callback="")  # "the webhook is enough"
+
+
+def start_relative_callback(booking, site_url):
+    return _payment_start(booking, site_url, callback="/api/payments/callback/")
+
+
+def start_without_timeout(booking, site_url):
+    return _payment_start(booking, site_url, timeout=None)
+
+
+def start_crash_on_refusal(booking, site_url):
+    return _payment_start(booking, site_url, on_refusal="crash")
+
+
+def start_pending_on_refusal(booking, site_url):
+    return _payment_start(booking, site_url, on_refusal="raise_for_status")
+
+
+def start_failed_on_outage(booking, site_url):
+    return _payment_start(booking, site_url, on_outage="fail")
+
+
+def start_return_home(booking, site_url):
+    return _payment_start(booking, site_url, return_url="{root}/")
+
+
 WRONG_ANSWERS = {
     "07.1": [(authentic_after_reserialising, "exact bytes received"),
              (authentic_with_either_header, "same on every webhook"),
@@ -176,4 +283,16 @@ WRONG_ANSWERS = {
              (confirm_without_tx_ref, "data.tx_ref is the payment's tx_ref"),
              (confirm_without_currency, "check the currency"),
              (confirm_at_least_the_amount, "the full amount means exactly the amount")],
+    "07.3": [(start_decimal_amount, "JSON has no Decimal"),
+             (start_in_cents, "not in cents"),
+             (start_initialize_first, "store the Payment first"),
+             (start_inside_atomic, "isn't committed yet"),
+             (start_booking_ref, "never one made from the booking"),
+             (start_without_callback, "give Chapa a callback_url"),
+             (start_relative_callback, "give it the absolute URL"),
+             (start_without_timeout, "pass timeout= to requests"),
+             (start_crash_on_refusal, "look at the status code first"),
+             (start_pending_on_refusal, "mark the attempt failed"),
+             (start_failed_on_outage, "leave the attempt pending"),
+             (start_return_home, "a return_url that names this attempt")],
 }

@@ -118,6 +118,76 @@ def redis_ok_ignores_url(url, timeout):
         client.close()
 
 
+# --- 11.3 production_settings ---------------------------------------------------------------------
+def _production(env, **changes):
+    """The model answer's settings, with ``changes`` (None: the setting left out)."""
+    from django.core.exceptions import ImproperlyConfigured
+
+    def required(name):
+        if not env.get(name):
+            raise ImproperlyConfigured(f"Set the {name} environment variable.")
+        return env[name]
+
+    values = {
+        "DEBUG": False,
+        "SECRET_KEY": required("DJANGO_SECRET_KEY"),
+        "ALLOWED_HOSTS": required("DJANGO_ALLOWED_HOSTS").split(","),
+        "SECURE_PROXY_SSL_HEADER": ("HTTP_X_FORWARDED_PROTO", "https"),
+        "SECURE_SSL_REDIRECT": True,
+        "SESSION_COOKIE_SECURE": True,
+        "CSRF_COOKIE_SECURE": True,
+        "SECURE_HSTS_SECONDS": int(env.get("DJANGO_SECURE_HSTS_SECONDS") or 60),
+        "SECURE_HSTS_INCLUDE_SUBDOMAINS": True,
+    }
+    values.update(changes)
+    return {name: value for name, value in values.items() if value is not None}
+
+
+def production_secret_with_default(env):
+    # "So it also starts on a laptop."
+    return _production(env | {"DJANGO_SECRET_KEY": env.get("DJANGO_SECRET_KEY", "dev-key")})
+
+
+def production_vague_error(env):
+    if not env.get("DJANGO_SECRET_KEY"):
+        raise ValueError("a required setting is missing")
+    return _production(env)
+
+
+def production_hosts_not_split(env):
+    return _production(env, ALLOWED_HOSTS=env["DJANGO_ALLOWED_HOSTS"])
+
+
+def production_debug_string(env):
+    return _production(env, DEBUG=env.get("DJANGO_DEBUG", "false"))
+
+
+def production_debug_left_to_base(env):
+    return _production(env, DEBUG=None)  # base.py reads DJANGO_DEBUG
+
+
+def production_no_proxy_header(env):
+    return _production(env, SECURE_PROXY_SSL_HEADER=None)
+
+
+def production_proxy_header_as_sent(env):
+    return _production(env, SECURE_PROXY_SSL_HEADER=("X-Forwarded-Proto", "https"))
+
+
+def production_cookies_not_secure(env):
+    return _production(env, SESSION_COOKIE_SECURE=None, CSRF_COOKIE_SECURE=None)
+
+
+def production_without_hsts(env):
+    return _production(env, SECURE_HSTS_SECONDS=None, SECURE_HSTS_INCLUDE_SUBDOMAINS=None)
+
+
+def production_hosts_star(env):
+    values = _production(env)
+    values["ALLOWED_HOSTS"] = ["*"]  # "the load balancer checks the host anyway"
+    return values
+
+
 WRONG_ANSWERS = {
     "11.1": [(workers_without_plus_one, "2 × cores + 1"),
              (workers_cap_as_floor, "upper bound, never a floor"),
@@ -133,4 +203,14 @@ WRONG_ANSWERS = {
              (redis_ok_catches_connection_errors_only, "catch redis' TimeoutError"),
              (redis_ok_own_timeout, "use it for both socket timeouts"),
              (redis_ok_ignores_url, "ping the server at `url`")],
+    "11.3": [(production_secret_with_default, "no default for DJANGO_SECRET_KEY"),
+             (production_vague_error, "say which variable is missing"),
+             (production_hosts_not_split, "comma-separated text"),
+             (production_debug_string, "a non-empty string is true"),
+             (production_debug_left_to_base, "whatever DJANGO_DEBUG says"),
+             (production_no_proxy_header, "without SECURE_PROXY_SSL_HEADER"),
+             (production_proxy_header_as_sent, "request.META spells headers"),
+             (production_cookies_not_secure, "SESSION_COOKIE_SECURE=True"),
+             (production_without_hsts, "SECURE_HSTS_SECONDS"),
+             (production_hosts_star, "answers to any Host header")],
 }

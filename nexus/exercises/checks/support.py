@@ -110,6 +110,27 @@ def new_guest(tag: str):
     return User.objects.create_user(username=name, email=f"{name}@check.nexus.example")
 
 
+def new_pending_booking(guest, *, nights: int = 2):
+    """A pending booking of ``guest`` for the first active listing, years ahead (committed rows:
+    a worker or Chapa's calls see them), made with the ORM so no task is queued for it.
+
+    Each one starts a week after the last: the exclusion constraint allows no overlap.
+    """
+    from datetime import timedelta
+
+    from django.utils import timezone
+
+    from bookings.models import Booking
+    from listings.models import Listing
+
+    listing = Listing.objects.filter(is_active=True).order_by("id").first()
+    taken = Booking.objects.filter(check_in__gte=timezone.localdate()).count()
+    check_in = timezone.localdate() + timedelta(days=1500 + 7 * taken)
+    return Booking.objects.create(listing=listing, guest=guest, guests=1, check_in=check_in,
+                                  check_out=check_in + timedelta(days=nights),
+                                  total_price=listing.price_per_night * nights)
+
+
 def mail_to(address: str) -> int:
     """How many messages the SMTP sink holds for ``address``."""
     from nexus.mail import mailbox
@@ -117,18 +138,50 @@ def mail_to(address: str) -> int:
     return len(mailbox().to(address))
 
 
-@contextlib.contextmanager
-def smtp_down() -> Iterator[None]:
-    """Django's mail goes to a closed port for the block (every thread): the SMTP server is down."""
+def closed_port() -> int:
+    """A loopback TCP port nothing listens on (bound, then released): connections are refused."""
     import socket
-
-    from django.test import override_settings
 
     probe = socket.socket()
     probe.bind(("127.0.0.1", 0))
     port = probe.getsockname()[1]
     probe.close()
-    with override_settings(EMAIL_HOST="127.0.0.1", EMAIL_PORT=port, EMAIL_TIMEOUT=2):
+    return port
+
+
+@contextlib.contextmanager
+def silent_port() -> Iterator[int]:
+    """A loopback TCP port that accepts connections (the kernel's backlog) and never says a word.
+
+    The server that hangs a client without a read timeout. Closing it at the end resets the
+    queued connections, so a client still waiting wakes up.
+    """
+    import socket
+
+    listener = socket.socket()
+    listener.bind(("127.0.0.1", 0))
+    listener.listen(16)
+    try:
+        yield listener.getsockname()[1]
+    finally:
+        listener.close()
+
+
+@contextlib.contextmanager
+def smtp_down(*, silent: bool = False) -> Iterator[None]:
+    """Django's mail goes to a dead server for the block (every thread of this process).
+
+    By default the port refuses connections (the server is down: ``ConnectionRefusedError``);
+    ``silent=True`` accepts them and never answers (a hung server: smtplib gives up after the
+    1 s ``EMAIL_TIMEOUT`` with ``SMTPServerDisconnected``). Only this process's settings change:
+    the course's SMTP sink keeps serving every other notebook.
+    """
+    from django.test import override_settings
+
+    with contextlib.ExitStack() as stack:
+        port = stack.enter_context(silent_port()) if silent else closed_port()
+        stack.enter_context(override_settings(EMAIL_HOST="127.0.0.1", EMAIL_PORT=port,
+                                              EMAIL_TIMEOUT=1 if silent else 2))
         yield
 
 
@@ -401,12 +454,14 @@ TASK_OPTIONS = ("max_retries", "default_retry_delay", "autoretry_for", "dont_aut
                 "rate_limit")
 
 
-def task_for_check(thing: Callable, name: str):
+def task_for_check(thing: Callable, name: str, **overrides: Any):
     """The learner's task re-registered under ``name`` with its own options, ``bind`` included.
 
     A worker can only run a registered task, and a notebook's ``@shared_task`` is registered under
     the notebook's module name; the copy keeps what the learner set on the decorator (retries,
-    time limits, ``bind=True``), so the check runs the task they wrote, not a bare function.
+    time limits, ``bind=True``, ``max_retries=None`` too), so the check runs the task they wrote,
+    not a bare function. ``overrides`` are options the check sets whatever the learner chose
+    (``retry_jitter=False``, to read the textbook backoff schedule).
     """
     import inspect
 
@@ -419,9 +474,10 @@ def task_for_check(thing: Callable, name: str):
     bind = False
     if isinstance(thing, Task):
         cls = thing.__class__  # not type(): @shared_task hands out a Proxy of the task
+        unset = object()
         for option in TASK_OPTIONS:
-            value = getattr(cls, option, None)
-            if value is not None and value != getattr(Task, option, None):
+            value = getattr(cls, option, unset)
+            if value is not unset and value != getattr(Task, option, None):
                 options[option] = value
         bind = not isinstance(inspect.getattr_static(cls, "run"), staticmethod)
-    return celery_app.task(name=name, bind=bind, **options)(function)
+    return celery_app.task(name=name, bind=bind, **options | overrides)(function)
