@@ -62,7 +62,8 @@ course: install  ## install, start the services, prepare the database, open Jupy
 	$(BIN)/nexus lab
 
 test: install  ## run every test: toolkit, sample project, and nbval over the notebooks
-	$(BIN)/python -m pytest tests sample_project/tests $(NOTEBOOK_DIRS) $(NBVAL) --durations=25
+	$(BIN)/python -m pytest tests sample_project/tests $(NOTEBOOK_DIRS) $(NBVAL) --durations=25 \
+	  --junit-xml=build/test-report.xml
 
 test-fast: install  ## the Python tests only (no notebooks, no slow fault tests)
 	$(BIN)/python -m pytest tests sample_project/tests -m "not slow"
