@@ -16,6 +16,7 @@ import os
 import subprocess
 import sys
 import time
+import traceback
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -23,11 +24,14 @@ from typing import Any
 
 from nexus.exercises.registry import Fail
 
-__all__ = ["Context", "Fail", "PhaseHint", "contract", "contracts_of", "learner_location",
-           "phase_hint", "phase_hint_for"]
+__all__ = ["Context", "Fail", "PhaseHint", "contract", "contracts_of", "describe_exception",
+           "exception_frames", "learner_location", "phase_hint", "phase_hint_for"]
 
 Contract = Callable[["Context"], None]
 _CONTRACTS: dict[str, list[Contract]] = {}
+_SERVED = "gunicorn serves your project (`gunicorn config.wsgi`)"
+_SERVE_HINT = ("run `python manage.py check` in your project, and `gunicorn config.wsgi` to see "
+               "the whole error; fix the file and line it names.")
 
 
 def contract(step_id: str) -> Callable[[Contract], Contract]:
@@ -90,6 +94,23 @@ def learner_location(tb_frames: list[tuple[str, int]], project: Path) -> str:
     return ""
 
 
+def exception_frames(exc: BaseException) -> list[tuple[str, int]]:
+    """(file, line) of each frame of ``exc``'s traceback, and of the file that does not parse."""
+    frames = [(f.filename, f.lineno or 0) for f in traceback.extract_tb(exc.__traceback__)]
+    if isinstance(exc, SyntaxError) and exc.filename:
+        frames.append((exc.filename, exc.lineno or 0))
+    return frames
+
+
+def describe_exception(exc: BaseException, project: Path, limit: int = 300) -> str:
+    """``"NameError: name 'x' is not defined (listings/models.py, line 12)"``."""
+    text = f"{type(exc).__name__}: {exc}".strip().rstrip(":")
+    if len(text) > limit:
+        text = text[: limit - 3] + "..."
+    where = learner_location(exception_frames(exc), project)
+    return f"{text} ({where})" if where else text
+
+
 @dataclass
 class Context:
     """What a contract test gets: the project, its server and its database."""
@@ -100,6 +121,9 @@ class Context:
     server_log: Path | None = None
     #: Environment of the probe, for the processes a contract starts (``manage``).
     env: Mapping[str, str] = field(default_factory=lambda: dict(os.environ))
+    #: Starts the server on first use (:class:`nexus.build.serve.ForkedServer`); returns the
+    #: exception that kept it from starting, or ``None``.
+    start_server: Callable[[], BaseException | None] | None = None
     _server_ready: bool = False
 
     # --- the learner's project as processes -----------------------------------------------------
@@ -171,6 +195,12 @@ class Context:
             return
         if self.base_url is None:
             raise RuntimeError("this step's contracts call HTTP but it was declared server=False")
+        if self.start_server is not None:
+            error, self.start_server = self.start_server(), None
+            if error is not None:
+                raise Fail(expected=_SERVED,
+                           got=f"it did not start: {describe_exception(error, self.project)}",
+                           hint=_SERVE_HINT)
         import requests
 
         deadline = time.monotonic() + timeout
@@ -184,12 +214,8 @@ class Context:
                 continue
             self._server_ready = True
             return
-        raise Fail(
-            expected="gunicorn serves your project (`gunicorn config.wsgi`)",
-            got="it did not start" + self.server_error(),
-            hint="run `python manage.py check` in your project, and `gunicorn config.wsgi` to "
-                 "see the whole error; fix the file and line it names.",
-        )
+        raise Fail(expected=_SERVED, got="it did not start" + self.server_error(),
+                   hint=_SERVE_HINT)
 
     def _server_died(self) -> bool:
         log = self._server_log_text()

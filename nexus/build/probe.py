@@ -27,27 +27,19 @@ from contextlib import redirect_stderr, redirect_stdout
 from pathlib import Path
 from typing import Any
 
-from nexus.build.contract import Context, contracts_of, learner_location, phase_hint_for
+from nexus.build.contract import (
+    Context,
+    contracts_of,
+    describe_exception,
+    exception_frames,
+    learner_location,
+    phase_hint_for,
+)
+from nexus.build.serve import ForkedServer
 from nexus.exercises.registry import Fail
 
 SETTINGS = "config.settings.local"
 PHASES = ("check", "migrations", "migrate")
-
-
-def _frames(exc: BaseException) -> list[tuple[str, int]]:
-    frames = [(f.filename, f.lineno or 0) for f in traceback.extract_tb(exc.__traceback__)]
-    if isinstance(exc, SyntaxError) and exc.filename:
-        frames.append((exc.filename, exc.lineno or 0))  # the file that does not parse
-    return frames
-
-
-def _describe(exc: BaseException, project: Path, limit: int = 300) -> str:
-    """``"NameError: name 'x' is not defined (listings/models.py, line 12)"``."""
-    text = f"{type(exc).__name__}: {exc}".strip().rstrip(":")
-    if len(text) > limit:
-        text = text[: limit - 3] + "..."
-    where = learner_location(_frames(exc), project)
-    return f"{text} ({where})" if where else text
 
 
 def _failure(**fields: str) -> dict[str, Any]:
@@ -62,7 +54,7 @@ def _setup(project: Path) -> dict[str, Any] | None:
 
         django.setup()
     except Exception as exc:
-        got = _describe(exc, project)
+        got = describe_exception(exc, project)
         if isinstance(exc, ModuleNotFoundError) and module.startswith(str(exc.name or "-")):
             return _failure(
                 expected=f"a settings module {module} (config/settings/local.py)",
@@ -137,7 +129,7 @@ def _phase(name: str, project: Path) -> dict[str, Any] | None:
                    "migrate": "migrate"}[name]
         return _failure(
             expected=f"`python manage.py {command}` succeeds on a fresh database",
-            got=_describe(exc, project),
+            got=describe_exception(exc, project),
             hint=f"run `python manage.py {command}` in your project to see the whole error; "
                  "fix the file and line it names (a migration that crashes: fix it, or delete "
                  "and regenerate it while it has never been applied anywhere else).")
@@ -179,12 +171,12 @@ def _run_step(step_id: str, ctx: Context) -> dict[str, Any]:
             return _failure(expected=failure.expected, got=failure.got, hint=failure.hint,
                             look=failure.look)
         except Exception as exc:
-            where = learner_location(_frames(exc), ctx.project)
+            where = learner_location(exception_frames(exc), ctx.project)
             if not where:  # not the learner's code: a bug in the contract itself
                 raise
             return _failure(
                 expected=f"{run.__doc__ or run.__name__}".strip().splitlines()[0],
-                got=f"your project raised {_describe(exc, ctx.project)}",
+                got=f"your project raised {describe_exception(exc, ctx.project)}",
                 hint="read the error and the line it names; fix it and check again.")
     return {"passed": True, "contracts": len(contracts)}
 
@@ -210,12 +202,18 @@ def probe(project: Path, steps: list[str], phases: list[str], base_url: str | No
         result["phases"].append(name)
         if name == "migrate" and save_template:
             _save_template(save_template)
-    ctx = Context(project=project, base_url=base_url, server_log=server_log)
-    for step_id in steps:
-        outcome = _run_step(step_id, ctx)
-        result["steps"][step_id] = outcome
-        if not outcome["passed"]:
-            break
+    server = ForkedServer(base_url, server_log) if base_url and server_log else None
+    ctx = Context(project=project, base_url=base_url, server_log=server_log,
+                  start_server=server.start if server else None)
+    try:
+        for step_id in steps:
+            outcome = _run_step(step_id, ctx)
+            result["steps"][step_id] = outcome
+            if not outcome["passed"]:
+                break
+    finally:
+        if server is not None:
+            server.stop()
     return result
 
 

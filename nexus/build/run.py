@@ -17,10 +17,12 @@ the kernel. It:
 
 from __future__ import annotations
 
+import contextlib
 import itertools
 import json
 import os
 import re
+import signal
 import subprocess
 import sys
 import tempfile
@@ -33,7 +35,6 @@ from nexus.build.contract import learner_location
 from nexus.build.project import PACKAGE, PROJECT_DIRNAME, project_dir
 from nexus.exercises import registry
 from nexus.exercises.registry import Fail
-from nexus.managed import ManagedProcess
 from nexus.paths import REPO_ROOT
 from nexus.proc import HOST, free_port
 
@@ -221,24 +222,6 @@ def fresh_redis() -> None:
             client.close()
 
 
-class ProjectServer(ManagedProcess):
-    """The learner's project under gunicorn on a free loopback port (not waited for here: the
-    probe waits, while it migrates)."""
-
-    kind = "build"
-
-    def __init__(self, project: Path, env: dict[str, str]) -> None:
-        self.port = free_port()
-        self.base_url = f"http://{HOST}:{self.port}"
-        self.log = self.log_file(f"gunicorn-{self.port}")
-        self.log.write_text("")
-        argv = [sys.executable, "-m", "gunicorn", f"{PACKAGE}.wsgi:application",
-                "--bind", f"{HOST}:{self.port}", "--chdir", str(project),
-                "--workers", "1", "--threads", "4", "--timeout", "60"]
-        self.launch(argv, env=env, ready=lambda: True, timeout=1, cwd=project,
-                    failed="gunicorn did not start", fix="")
-
-
 # --- one check -----------------------------------------------------------------------------------
 def _missing_project(project: Path) -> Fail | None:
     if not project.is_dir():
@@ -261,24 +244,32 @@ def _missing_project(project: Path) -> Fail | None:
     return None
 
 
-def _probe(project: Path, chain: list[Step], env: dict[str, str],
-           server: ProjectServer | None, save_template: str | None = None) -> dict:
+def _probe(project: Path, chain: list[Step], env: dict[str, str], serve: bool,
+           save_template: str | None = None) -> dict:
     phases = list(dict.fromkeys(p for s in chain for p in s.phases))
     with tempfile.TemporaryDirectory(prefix="nexus-build-") as folder:
         out = Path(folder) / "result.json"
         argv = [sys.executable, "-m", "nexus.build.probe", "--out", str(out),
                 "--steps", ",".join(s.id for s in chain), "--phases", ",".join(phases)]
-        if server is not None:
-            argv += ["--base-url", server.base_url, "--server-log", str(server.log)]
+        if serve:  # the probe forks gunicorn when a contract first asks (nexus.build.serve)
+            argv += ["--base-url", f"http://{HOST}:{free_port()}",
+                     "--server-log", str(Path(folder) / "gunicorn.log")]
         if save_template:
             argv += ["--save-template", save_template]
+        # A session of its own, ended as a whole afterwards: no gunicorn of a probe that
+        # crashed or timed out outlives the check.
+        probe = subprocess.Popen(argv, cwd=project, env=env, stdout=subprocess.PIPE,
+                                 stderr=subprocess.STDOUT, text=True, start_new_session=True)
         try:
-            done = subprocess.run(argv, cwd=project, env=env, capture_output=True, text=True,
-                                  timeout=_PROBE_TIMEOUT, check=False)
+            output, _ = probe.communicate(timeout=_PROBE_TIMEOUT)
         except subprocess.TimeoutExpired:
             return {"timeout": True}
+        finally:
+            with contextlib.suppress(ProcessLookupError, PermissionError):
+                os.killpg(probe.pid, signal.SIGKILL)
+            probe.wait()
         if not out.exists():  # killed, or the project ended the interpreter (os._exit)
-            return {"crashed": (done.stderr or done.stdout)[-2000:]}
+            return {"crashed": (output or "")[-2000:]}
         return json.loads(out.read_text(encoding="utf-8"))
 
 
@@ -311,13 +302,8 @@ def check_project(step: Step, project: str | os.PathLike[str] | None = None) -> 
         env = project_environment(url)
         for earlier in chain:  # the step's own variables, and its prerequisites'
             env.update(earlier.env)
-        server = ProjectServer(folder, env) if any(s.server for s in chain) else None
-        try:
-            found = _probe(folder, chain, env, server,
-                           save_template=wanted if wanted and not template else None)
-        finally:
-            if server is not None:
-                server.stop()
+        found = _probe(folder, chain, env, any(s.server for s in chain),
+                       save_template=wanted if wanted and not template else None)
     if wanted and not template:
         prune_templates()
     if found.get("timeout"):
