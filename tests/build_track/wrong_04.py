@@ -49,15 +49,15 @@ WRONG: list[Wrong] = [
     # --- 04.b2 object permissions ----------------------------------------------------------------
     Wrong("04.b2", "bookings queryset unfiltered (the list shows everyone's bookings)",
           {BOOKING_VIEWS: [
-              ("from bookings.selectors import booking_list_visible_to\n",
-               "from bookings.models import Booking\n"),
+              ("from bookings.selectors import booking_list_visible_to, review_list\n",
+               "from bookings.models import Booking\nfrom bookings.selectors import review_list\n"),
               ("return booking_list_visible_to(user=self.request.user)",
                'return Booking.objects.select_related("listing", "guest").order_by("id")')]},
           hint="object permissions never run for a list"),
     Wrong("04.b2", "cancel looks the booking up among all bookings (403 leaks, not 404)",
           {BOOKING_VIEWS: [
-              ("from bookings.selectors import booking_list_visible_to\n",
-               "from bookings.selectors import booking_list_visible_to\n"
+              ("from bookings.selectors import booking_list_visible_to, review_list\n",
+               "from bookings.selectors import booking_list_visible_to, review_list\n"
                "from django.shortcuts import get_object_or_404\n"
                "from bookings.models import Booking\n"),
               ("booking = booking_cancel(booking=self.get_object())",
