@@ -266,7 +266,7 @@ def _deactivate_schema(deactivate_listing):
     import strawberry_django
     from strawberry.types import Info
 
-    from listings.graphql import ListingQueries
+    from bookings.graphql import ListingQueries
     from listings.models import Listing
 
     @strawberry_django.type(Listing, name="DeactivatedListing")
