@@ -26,6 +26,7 @@ import signal
 import subprocess
 import sys
 import tempfile
+import time
 from collections.abc import Iterator, Mapping, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass
@@ -40,8 +41,10 @@ from nexus.proc import HOST, free_port
 
 __all__ = ["Step", "build_step", "check_project", "project_services_environment", "steps"]
 
-#: Redis databases of the project under check (the course uses 1–3): cache, broker, results.
-BUILD_REDIS_DBS = (4, 5, 6)
+#: Redis databases of a project under check (the course uses 1–3): cache, broker, results. A
+#: check holds one slot (a lock file under ``.nexus/build/``) while it runs, so checks can run
+#: side by side — two kernels, or the course's own tests — without emptying each other's.
+BUILD_REDIS_SLOTS = ((4, 5, 6), (10, 11, 12), (13, 14, 15))
 #: Redis databases of the learner's own terminal (`nexus project env`): never emptied by a check.
 PROJECT_REDIS_DBS = (7, 8, 9)
 #: Variables of the course's own processes that must not leak into the learner's.
@@ -99,13 +102,14 @@ def _chain(step: Step) -> list[Step]:
 
 
 # --- the processes -------------------------------------------------------------------------------
-def project_environment(database_url: str) -> dict[str, str]:
+def project_environment(database_url: str,
+                        redis_dbs: tuple[int, int, int] = BUILD_REDIS_SLOTS[0]) -> dict[str, str]:
     """The environment of the learner's processes: this one's, minus the course's own
     settings, plus a fresh database and Redis databases of their own."""
     from nexus.services.redis import SERVICE as REDIS
 
     env = {k: v for k, v in os.environ.items() if not _COURSE_VARS.match(k)}
-    cache, broker, results = (REDIS.url(db) for db in BUILD_REDIS_DBS)
+    cache, broker, results = (REDIS.url(db) for db in redis_dbs)
     env.update(DATABASE_URL=database_url, REDIS_URL=cache, CELERY_BROKER_URL=broker,
                CELERY_RESULT_BACKEND=results, PYTHONDONTWRITEBYTECODE="1")
     return env
@@ -167,12 +171,19 @@ def _database_names(conn, prefix: str) -> list[str]:
 def fresh_database(template: str | None = None) -> Iterator[str]:
     """A new database on the course's PostgreSQL server (empty, or a copy of ``template``);
     dropped afterwards."""
+    import psycopg
+
     from nexus.services.postgres import SERVICE as POSTGRES
 
     name = f"nexus_build_{os.getpid()}_{next(_counter)}"
     with POSTGRES.connect() as conn:
         conn.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
-        conn.execute(f'CREATE DATABASE "{name}"' + (f' TEMPLATE "{template}"' if template else ""))
+        try:
+            conn.execute(f'CREATE DATABASE "{name}"'
+                         + (f' TEMPLATE "{template}"' if template else ""))
+        except psycopg.errors.InvalidCatalogName:
+            # A check beside this one pruned the template meanwhile: start empty, migrate.
+            conn.execute(f'CREATE DATABASE "{name}"')
     try:
         yield POSTGRES.server_url(name)
     finally:
@@ -206,15 +217,41 @@ def prune_templates(keep: int = _TEMPLATES_KEPT) -> None:
             conn.execute(f'DROP DATABASE IF EXISTS "{old}" WITH (FORCE)')
 
 
-def fresh_redis() -> None:
-    """Empty the project's Redis databases (:data:`BUILD_REDIS_DBS`), as its PostgreSQL
-    database is fresh: no cached page, throttle counter or queued task of an earlier check
-    (whose rows had the same ids in another database) reaches this one."""
+@contextmanager
+def redis_slot() -> Iterator[tuple[int, int, int]]:
+    """A slot of :data:`BUILD_REDIS_SLOTS`, held until the block ends, its databases emptied
+    first: as its PostgreSQL database is fresh, no cached page, throttle counter or queued
+    task of an earlier check (whose rows had the same ids in another database) reaches this one.
+    Waits while every slot is held by another check."""
+    import fcntl
+
+    from nexus.paths import state_dir
+
+    folder = state_dir() / "build"
+    folder.mkdir(parents=True, exist_ok=True)
+    while True:
+        for index, slot in enumerate(BUILD_REDIS_SLOTS):
+            handle = (folder / f"redis-slot-{index}.lock").open("w")
+            try:
+                fcntl.flock(handle, fcntl.LOCK_EX | fcntl.LOCK_NB)
+            except BlockingIOError:
+                handle.close()
+                continue
+            try:
+                _empty_redis(slot)
+                yield slot
+            finally:
+                handle.close()  # closing the file releases its lock
+            return
+        time.sleep(0.1)
+
+
+def _empty_redis(dbs: tuple[int, ...]) -> None:
     import redis
 
     from nexus.services.redis import SERVICE as REDIS
 
-    for db in BUILD_REDIS_DBS:
+    for db in dbs:
         client = redis.Redis.from_url(REDIS.url(db), socket_timeout=5)
         try:
             client.flushdb()
@@ -297,9 +334,8 @@ def check_project(step: Step, project: str | os.PathLike[str] | None = None) -> 
     # and saves a copy for the next check of these migrations.
     wanted = template_name(folder) if any("migrate" in s.phases for s in chain) else None
     template = existing_template(wanted) if wanted else None
-    with fresh_database(template) as url:
-        fresh_redis()
-        env = project_environment(url)
+    with fresh_database(template) as url, redis_slot() as redis_dbs:
+        env = project_environment(url, redis_dbs)
         for earlier in chain:  # the step's own variables, and its prerequisites'
             env.update(earlier.env)
         found = _probe(folder, chain, env, any(s.server for s in chain),

@@ -10,12 +10,15 @@ from __future__ import annotations
 
 import json
 import shutil
+from concurrent.futures import ThreadPoolExecutor
+from functools import cache
 from pathlib import Path
 
 import pytest
 
 from nexus.build import new_project, steps
-from nexus.exercises.harness import run_check
+from nexus.build.run import BUILD_REDIS_SLOTS
+from nexus.exercises.harness import CheckResult, run_check
 from nexus.paths import REPO_ROOT, SAMPLE_PROJECT
 
 from .wrong_projects import ALL, Wrong
@@ -76,11 +79,34 @@ def test_every_step_has_at_least_three_wrong_projects():
     assert all(n >= 3 for n in counts.values()), counts
 
 
+@cache
+def verdicts(step: str, folder: Path) -> dict[str, CheckResult | BaseException]:
+    """Each wrong project of ``step`` checked, side by side: one check per Redis slot, as a
+    learner's two kernels could (each check has its own database, server and Redis databases);
+    the checks wait on their processes much of the time, so the step's batch takes about the
+    time of its slowest check or two instead of their sum."""
+    wrongs = [w for w in ALL if w.step == step]
+
+    def judge(index: int, wrong: Wrong) -> CheckResult:
+        project = copy_of_sample(folder / step / str(index) / "my_project")
+        apply(wrong, project)
+        return run_check(wrong.step, project)
+
+    with ThreadPoolExecutor(len(BUILD_REDIS_SLOTS)) as pool:
+        futures = {wrong.mistake: pool.submit(judge, i, wrong) for i, wrong in enumerate(wrongs)}
+    return {mistake: future.exception() or future.result() for mistake, future in futures.items()}
+
+
+@pytest.fixture(scope="module")
+def wrong_projects_folder(tmp_path_factory) -> Path:
+    return tmp_path_factory.mktemp("wrong")
+
+
 @pytest.mark.parametrize("wrong", ALL, ids=[f"{w.step}-{w.mistake}" for w in ALL])
-def test_a_wrong_project_is_rejected_with_the_right_hint(wrong, tmp_path):
-    project = copy_of_sample(tmp_path / "my_project")
-    apply(wrong, project)
-    result = run_check(wrong.step, project)
+def test_a_wrong_project_is_rejected_with_the_right_hint(wrong, wrong_projects_folder):
+    result = verdicts(wrong.step, wrong_projects_folder)[wrong.mistake]
+    if isinstance(result, BaseException):
+        raise result
     assert result.status == "failed", result.report()
     assert wrong.hint in result.hint, result.report()
 
