@@ -14,7 +14,6 @@ import importlib
 import json
 import os
 import subprocess
-import sys
 import time
 import traceback
 from collections.abc import Callable, Mapping
@@ -135,12 +134,19 @@ class Context:
         ``days_ahead``: the process's clock (``date.today()``, ``timezone.now()``) runs that many
         days ahead (:mod:`nexus.build.clock`), to show what depends on the day it runs.
         """
+        from nexus.build import zygote
+
         environment = {k: v for k, v in self.env.items() if k not in drop}
         environment.update(env or {})
         clock = ["-m", "nexus.build.clock", str(days_ahead)] if days_ahead else []
-        return subprocess.run([sys.executable, *clock, "manage.py", *args], cwd=self.project,
-                              env=environment, capture_output=True, text=True,
-                              timeout=timeout, check=False)
+        # Forked from the zygote that forked this probe, when there is one (nexus.build.zygote),
+        # unless the clock moves: that must happen before any library is imported.
+        done = zygote.run([*clock, "manage.py", *args], cwd=self.project, env=environment,
+                          timeout=timeout, start=False, fork=not clock)
+        if done.timed_out:
+            raise subprocess.TimeoutExpired(["manage.py", *args], timeout)
+        return subprocess.CompletedProcess(["manage.py", *args], done.returncode, done.stdout,
+                                           done.stderr)
 
     def read_settings(self, names: list[str], *, env: Mapping[str, str] | None = None,
                       drop: tuple[str, ...] = ()) -> dict[str, Any]:

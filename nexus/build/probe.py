@@ -27,6 +27,7 @@ from contextlib import redirect_stderr, redirect_stdout
 from pathlib import Path
 from typing import Any
 
+from nexus.build import zygote
 from nexus.build.contract import (
     Context,
     contracts_of,
@@ -225,7 +226,10 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--server-log", type=Path)
     parser.add_argument("--out", type=Path, required=True)
     parser.add_argument("--save-template", help="copy the migrated database to this name")
+    parser.add_argument(zygote.SOCKET_ARG, help="the zygote that forked this probe")
     args = parser.parse_args(argv)
+    if args.zygote:
+        zygote.use(args.zygote)
     project = Path.cwd()
     sys.path.insert(0, str(project))
     try:

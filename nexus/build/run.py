@@ -17,14 +17,10 @@ the kernel. It:
 
 from __future__ import annotations
 
-import contextlib
 import itertools
 import json
 import os
 import re
-import signal
-import subprocess
-import sys
 import tempfile
 import time
 from collections.abc import Iterator, Mapping, Sequence
@@ -32,6 +28,7 @@ from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
 
+from nexus.build import zygote as build_zygote
 from nexus.build.contract import learner_location
 from nexus.build.project import PACKAGE, PROJECT_DIRNAME, project_dir
 from nexus.exercises import registry
@@ -286,27 +283,23 @@ def _probe(project: Path, chain: list[Step], env: dict[str, str], serve: bool,
     phases = list(dict.fromkeys(p for s in chain for p in s.phases))
     with tempfile.TemporaryDirectory(prefix="nexus-build-") as folder:
         out = Path(folder) / "result.json"
-        argv = [sys.executable, "-m", "nexus.build.probe", "--out", str(out),
+        argv = ["-m", "nexus.build.probe", "--out", str(out),
                 "--steps", ",".join(s.id for s in chain), "--phases", ",".join(phases)]
         if serve:  # the probe forks gunicorn when a contract first asks (nexus.build.serve)
             argv += ["--base-url", f"http://{HOST}:{free_port()}",
                      "--server-log", str(Path(folder) / "gunicorn.log")]
         if save_template:
             argv += ["--save-template", save_template]
+        zygote = build_zygote.shared()
+        if zygote is not None:  # its manage.py commands are forked from the same zygote
+            argv += [build_zygote.SOCKET_ARG, zygote.path]
         # A session of its own, ended as a whole afterwards: no gunicorn of a probe that
         # crashed or timed out outlives the check.
-        probe = subprocess.Popen(argv, cwd=project, env=env, stdout=subprocess.PIPE,
-                                 stderr=subprocess.STDOUT, text=True, start_new_session=True)
-        try:
-            output, _ = probe.communicate(timeout=_PROBE_TIMEOUT)
-        except subprocess.TimeoutExpired:
+        done = build_zygote.run(argv, cwd=project, env=env, timeout=_PROBE_TIMEOUT)
+        if done.timed_out:
             return {"timeout": True}
-        finally:
-            with contextlib.suppress(ProcessLookupError, PermissionError):
-                os.killpg(probe.pid, signal.SIGKILL)
-            probe.wait()
         if not out.exists():  # killed, or the project ended the interpreter (os._exit)
-            return {"crashed": (output or "")[-2000:]}
+            return {"crashed": (done.stderr or done.stdout)[-2000:]}
         return json.loads(out.read_text(encoding="utf-8"))
 
 
