@@ -15,7 +15,8 @@ output goes to a file the caller reads.
 The protocol is one JSON line per request on a Unix socket, answered with ``{"pid": …}`` when
 the child started and ``{"exit": code}`` when it ended. The zygote is single-threaded (it waits
 for children and requests with ``select``) so forking it is safe, and it exits when the process
-that started it is gone. Where it can't start, :func:`run` falls back to ``subprocess``.
+that started it is gone. Where it can't start (no ``fork``: Windows), or with
+``NEXUS_NO_ZYGOTE=1`` in the environment, :func:`run` starts each command with ``subprocess``.
 """
 
 from __future__ import annotations
