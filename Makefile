@@ -68,8 +68,8 @@ test: install  ## run every test: toolkit, sample project, and nbval over the no
 test-fast: install  ## the Python tests only (no notebooks, no slow fault tests)
 	$(BIN)/python -m pytest tests sample_project/tests -m "not slow"
 
-lint: install  ## ruff over the toolkit, the sample project and the tests
-	$(BIN)/ruff check nexus sample_project tests bench
+lint: install  ## ruff over the toolkit, the sample project, the tests and the notebooks
+	$(BIN)/ruff check nexus sample_project tests bench notebooks solutions exercises
 
 services: install  ## start the embedded services
 	$(BIN)/nexus up
