@@ -31,16 +31,16 @@ SAMPLE_LOCK_ARGS := sample_project/requirements.in --constraint requirements.loc
 help:  ## list the targets
 	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  make %-10s %s\n", $$1, $$2}'
 
+# setuptools' editable install warns, in a pip that shows a build backend's warnings (26 checked;
+# 23 and 24 don't), of "folders in your working directory with the same name as your package":
+# here nexus/ *is* the package, so that block is noise. Only it is filtered, by its title.
+$(STAMP): export PYTHONWARNINGS = ignore:Editable installation
 $(STAMP): requirements.lock pyproject.toml
 	@test -x $(BIN)/python || { $(PYTHON) -c '$(CHECK_PYTHON)' && $(PYTHON) -m venv $(ENV); }
 	@$(BIN)/python -c '$(CHECK_PYTHON)'
 	@echo "installing the course into $(ENV) from requirements.lock (about a minute)"
 	$(PIP_INSTALL) --require-hashes --only-binary :all: --requirement requirements.lock
-	@# setuptools' editable install warns, in a pip that shows a build backend's warnings (26
-	@# checked; 23 and 24 don't), of "folders in your working directory with the same name as
-	@# your package": here nexus/ *is* the package, so the block is noise; only it is filtered.
-	PYTHONWARNINGS="ignore:Editable installation" $(PIP_INSTALL) --quiet --no-deps \
-	  --no-build-isolation --editable .
+	$(PIP_INSTALL) --quiet --no-deps --no-build-isolation --editable .
 	@touch $(STAMP)
 
 install: $(STAMP)  ## install the course from requirements.lock (into .venv/ or the active env)
