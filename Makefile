@@ -9,7 +9,9 @@ STAMP  := $(ENV)/.nexus-installed
 # Installs are exactly the lock: every version pinned, every file hashed, wheels only (no
 # compiler, no sdist build), then the course package itself without touching its dependencies.
 CHECK_PYTHON := import sys; v = sys.version_info; sys.exit(0 if v >= (3, 11) else f"Python 3.11 or newer is needed, {sys.executable} is {v.major}.{v.minor}: run make PYTHON=python3.13 ...")
-PIP_INSTALL := $(BIN)/python -m pip install --quiet --disable-pip-version-check
+# The lock's install is a minute of work: pip shows it (each package as it is collected; newer
+# pips, 26 checked, also draw a bar while installing); the course package's own install is quiet.
+PIP_INSTALL := $(BIN)/python -m pip install --disable-pip-version-check
 NBVAL  := --nbval --nbval-current-env --nbval-sanitize-with tests/nbval-sanitize.cfg \
           --nbval-cell-timeout 300 --nbval-kernel-startup-timeout 120
 # Notebook folders that store outputs (nbval compares them); exercises/ stores none.
@@ -24,17 +26,21 @@ SAMPLE_LOCK_ARGS := sample_project/requirements.in --constraint requirements.loc
              --output-file sample_project/requirements.txt
 
 .DEFAULT_GOAL := help
-.PHONY: help install lock lock-wheels course test test-fast lint services down status prepare golden run bench clean exercises
+.PHONY: help install lock lock-wheels course test test-fast lint services down status prepare golden nbdiff run bench clean exercises
 
 help:  ## list the targets
 	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  make %-10s %s\n", $$1, $$2}'
 
+# setuptools' editable install warns, in a pip that shows a build backend's warnings (26 checked;
+# 23 and 24 don't), of "folders in your working directory with the same name as your package":
+# here nexus/ *is* the package, so that block is noise. Only it is filtered, by its title.
+$(STAMP): export PYTHONWARNINGS = ignore:Editable installation
 $(STAMP): requirements.lock pyproject.toml
 	@test -x $(BIN)/python || { $(PYTHON) -c '$(CHECK_PYTHON)' && $(PYTHON) -m venv $(ENV); }
 	@$(BIN)/python -c '$(CHECK_PYTHON)'
-	@echo "installing the course into $(ENV) from requirements.lock"
+	@echo "installing the course into $(ENV) from requirements.lock (about a minute)"
 	$(PIP_INSTALL) --require-hashes --only-binary :all: --requirement requirements.lock
-	$(PIP_INSTALL) --no-deps --no-build-isolation --editable .
+	$(PIP_INSTALL) --quiet --no-deps --no-build-isolation --editable .
 	@touch $(STAMP)
 
 install: $(STAMP)  ## install the course from requirements.lock (into .venv/ or the active env)
@@ -68,8 +74,8 @@ test: install  ## run every test: toolkit, sample project, and nbval over the no
 test-fast: install  ## the Python tests only (no notebooks, no slow fault tests)
 	$(BIN)/python -m pytest tests sample_project/tests -m "not slow"
 
-lint: install  ## ruff over the toolkit, the sample project and the tests
-	$(BIN)/ruff check nexus sample_project tests bench
+lint: install  ## ruff over the toolkit, the sample project, the tests and the notebooks
+	$(BIN)/ruff check nexus sample_project tests bench notebooks solutions exercises
 
 services: install  ## start the embedded services
 	$(BIN)/nexus up
@@ -85,6 +91,11 @@ prepare: install  ## build the course template database if out of date
 
 golden: install  ## re-execute notebooks/ and solutions/ in place (refresh stored outputs)
 	$(BIN)/nexus golden $(NOTEBOOK_DIRS)
+
+# nbdime shows a notebook's change cell by cell, sources and outputs apart: what `make golden`
+# re-recorded, reviewable (a raw JSON diff is not). Against HEAD, or REF=<commit>.
+nbdiff: install  ## what changed in the notebooks since HEAD (or REF=...), cell by cell
+	$(BIN)/nbdiff $(or $(REF),HEAD) notebooks solutions exercises
 
 exercises: install  ## regenerate exercises/ from solutions/ (stubs, no outputs)
 	$(BIN)/nexus exercises

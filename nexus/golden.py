@@ -33,21 +33,29 @@ def notebooks_in(paths: Iterable[str]) -> list[Path]:
     return found
 
 
-def execute_in_place(path: Path, *, timeout: int = 300) -> float:
-    """Run every cell of ``path`` in a fresh kernel and save the outputs; returns seconds taken."""
+def execute_in_place(path: Path, *, timeout: int = 300, label: str = "") -> float:
+    """Run every cell of ``path`` in a fresh kernel and save the outputs; returns seconds taken.
+
+    On a terminal a progress bar counts the code cells as they finish (tqdm; none in a log).
+    """
     import nbformat
     from nbclient import NotebookClient
+    from tqdm import tqdm
 
     from nexus.kernels import LocalKernelManager
 
     notebook = nbformat.read(path, as_version=4)
+    cells = sum(1 for cell in notebook.cells if cell.cell_type == "code" and cell.source.strip())
     began = time.perf_counter()
-    client = NotebookClient(
-        notebook, timeout=timeout, startup_timeout=120, kernel_name="python3",
-        record_timing=False, resources={"metadata": {"path": str(path.parent)}},
-        kernel_manager_class=LocalKernelManager,
-    )
-    client.execute()
+    with tqdm(total=cells, desc=label or path.name, unit="cell", leave=False,
+              disable=None) as bar:  # disable=None: no bar when stderr is not a terminal
+        client = NotebookClient(
+            notebook, timeout=timeout, startup_timeout=120, kernel_name="python3",
+            record_timing=False, resources={"metadata": {"path": str(path.parent)}},
+            kernel_manager_class=LocalKernelManager,
+            on_cell_executed=lambda **_: bar.update(),
+        )
+        client.execute()
     nbformat.write(notebook, path)
     return time.perf_counter() - began
 
@@ -58,13 +66,16 @@ def run(paths: Iterable[str], *, timeout: int = 300) -> int:
 
     targets = notebooks_in(list(paths) or [f for f in DEFAULT_FOLDERS if (REPO_ROOT / f).exists()])
     failed = 0
-    for path in targets:
+    for number, path in enumerate(targets, start=1):
         name = path.relative_to(REPO_ROOT) if path.is_relative_to(REPO_ROOT) else path
         try:
-            seconds = execute_in_place(path, timeout=timeout)
+            seconds = execute_in_place(path, timeout=timeout,
+                                       label=f"[{number}/{len(targets)}] {name}")
         except CellExecutionError as exc:
             failed += 1
-            print(f"✗ {name}: a cell failed; outputs not saved\n{str(exc)[-1500:]}")
+            print(f"✗ {name}: a cell failed; outputs not saved\n{str(exc)[-1500:]}", flush=True)
             continue
-        print(f"✓ {name} ({seconds:.1f} s)")
+        print(f"✓ [{number}/{len(targets)}] {name} ({seconds:.1f} s)", flush=True)
+    print("review what changed, cell by cell: `make nbdiff` (nbdime; REF=<commit> to compare "
+          "with another commit than HEAD)")
     return 1 if failed else 0

@@ -18,11 +18,14 @@ import time
 from collections.abc import Callable, Iterator, Sequence
 from pathlib import Path
 
+import psutil
+
 from nexus.errors import NexusError
 
 __all__ = [
-    "HOST", "choose_port", "free_port", "log_tail", "pid_alive", "port_answers", "port_is_free",
-    "read_pid", "spawn_daemon", "start_lock", "terminate", "wait_until",
+    "HOST", "choose_port", "free_port", "live_pid", "log_tail", "pid_alive", "port_answers",
+    "port_is_free", "process_name", "read_pid", "spawn_daemon", "start_lock", "terminate",
+    "wait_until", "write_pid",
 ]
 
 #: Loopback only: nothing the course starts is reachable from another machine.
@@ -88,20 +91,38 @@ def port_answers(port: int, host: str = HOST, timeout: float = 0.5) -> bool:
 
 # --- pids -----------------------------------------------------------------------------------------
 def pid_alive(pid: int | None) -> bool:
-    """True if a process with this pid exists (and is not a zombie)."""
+    """True if a process with this pid exists and is not a zombie (psutil: Linux and macOS)."""
     if not pid:
         return False
     try:
-        os.kill(pid, 0)
-    except ProcessLookupError:
+        return psutil.Process(pid).status() != psutil.STATUS_ZOMBIE
+    except psutil.NoSuchProcess:  # ZombieProcess is one too
         return False
-    except PermissionError:
-        return True
-    with contextlib.suppress(OSError):
-        stat = Path(f"/proc/{pid}/stat").read_text()
-        if stat.rsplit(")", 1)[1].split()[0] == "Z":
-            return False
-    return True
+    except psutil.AccessDenied:
+        return True  # another user's process: it exists
+
+
+def process_name(pid: int | None) -> str | None:
+    """The program name of process ``pid`` (``"postgres"``); ``None`` if gone or unreadable."""
+    if not pid:
+        return None
+    try:
+        return psutil.Process(pid).name()
+    except psutil.Error:
+        return None
+
+
+def _started(pid: int) -> float | None:
+    try:
+        return psutil.Process(pid).create_time()
+    except psutil.Error:
+        return None
+
+
+def write_pid(pidfile: Path, pid: int) -> None:
+    """Record ``pid`` with its start time, so that :func:`live_pid` can tell it from a reuse."""
+    started = _started(pid)
+    pidfile.write_text(f"{pid} {started:.3f}\n" if started is not None else f"{pid}\n")
 
 
 def read_pid(pidfile: Path) -> int | None:
@@ -110,6 +131,27 @@ def read_pid(pidfile: Path) -> int | None:
         return int(pidfile.read_text().split()[0])
     except (FileNotFoundError, ValueError, IndexError):
         return None
+
+
+def live_pid(pidfile: Path) -> int | None:
+    """The pid in ``pidfile`` if that process still runs: ``None`` for a stale file.
+
+    Stale means gone, a zombie, or — after a crash or a reboot — the pid now taken by another
+    program: its start time differs from the one :func:`write_pid` recorded (that process is
+    neither ours to wait for nor to kill).
+    """
+    pid = read_pid(pidfile)
+    if not pid_alive(pid):
+        return None
+    assert pid is not None
+    try:
+        recorded = float(pidfile.read_text().split()[1])
+    except (OSError, ValueError, IndexError):
+        return pid  # a pid file without a start time (written by an older toolkit)
+    started = _started(pid)
+    if started is not None and abs(started - recorded) > 1:
+        return None
+    return pid
 
 
 # --- waiting --------------------------------------------------------------------------------------
@@ -131,9 +173,9 @@ def spawn_daemon(argv: Sequence[str], log: Path, *, tethered: bool = False,
 
     A service outlives the caller. ``tethered=True`` is for a process that belongs to the
     caller — a notebook's server or worker: it is sent SIGTERM when the caller dies, even by
-    SIGKILL (Linux; see :mod:`nexus.tether`). Linux ties it to the *thread* that started it,
-    so start it from one that lives as long as it should: a notebook cell or a test fixture
-    (the main thread), not a short-lived pool thread.
+    SIGKILL (at once on Linux, within half a second on macOS; see :mod:`nexus.tether`). Linux
+    ties it to the *thread* that started it, so start it from one that lives as long as it
+    should: a notebook cell or a test fixture (the main thread), not a short-lived pool thread.
     """
     if tethered:
         # The file, not `-m nexus.tether`: importing the nexus package would cost 0.1 s.

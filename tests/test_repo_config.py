@@ -111,45 +111,65 @@ def hooks() -> dict:
     return {hook["id"]: hook for repo in config["repos"] for hook in repo["hooks"]}
 
 
+HYGIENE_HOOKS = {"trailing-whitespace": "trailing-whitespace-fixer",
+                 "end-of-file-fixer": "end-of-file-fixer", "check-yaml": "check-yaml",
+                 "check-json": "check-json", "check-added-large-files": "check-added-large-files"}
+
+
+def _pre_commit(*args: str, cwd: Path) -> subprocess.CompletedProcess:
+    """``pre-commit ARGS`` with this environment's scripts first on PATH (as when activated)."""
+    path = f"{Path(sys.executable).parent}{os.pathsep}{os.environ.get('PATH', '')}"
+    return subprocess.run([sys.executable, "-m", "pre_commit", *args], cwd=cwd,
+                          env=os.environ | {"PATH": path}, capture_output=True, text=True,
+                          check=False, timeout=240)
+
+
 def test_pre_commit_has_ruff_and_the_hygiene_hooks(hooks):
-    assert {"ruff", "trailing-whitespace", "end-of-file", "check-yaml",
-            "check-added-large-files"} <= set(hooks)
+    assert {"ruff", *HYGIENE_HOOKS} <= set(hooks)
     assert hooks["ruff"]["entry"].startswith("python -m ruff check")
+    assert "jupyter" in hooks["ruff"]["types_or"]  # the notebooks are linted too
+    # PyPI's pre-commit-hooks, installed from the lock, run as the environment's own scripts:
+    # nothing is cloned from GitHub, so the hooks work offline.
+    for hook_id, script in HYGIENE_HOOKS.items():
+        hook = hooks[hook_id]
+        assert hook["language"] == "system" and hook["entry"].split()[0] == script, hook_id
+        assert (Path(sys.executable).parent / script).exists(), f"{script} is not installed"
+    assert hooks["check-json"]["types"] == ["json"]  # identify tags .ipynb files as json
+    assert "--enforce-all" in hooks["check-added-large-files"]["entry"]
     # The environment's tools, whichever environment that is: no hook names a folder.
     assert not any(".venv" in hook.get("entry", "") for hook in hooks.values())
     assert "ruff-format" not in hooks  # the tree is not ruff-formatted
+    assert not (ROOT / ".ci" / "hooks.py").exists()  # the hand-written hooks are gone
 
 
-@pytest.mark.parametrize("hook", ["end-of-file", "check-yaml", "large-files"])
-def test_the_hygiene_hooks_accept_this_repository(hook, tmp_path):
-    tracked = subprocess.run(["git", "ls-files"], cwd=ROOT, capture_output=True, text=True,
-                             check=True).stdout.split()
-    suffixes = {"check-yaml": (".yml", ".yaml")}.get(hook, ("",))
-    excluded = re.compile(yaml.safe_load((ROOT / ".pre-commit-config.yaml").read_text())
-                          .get("exclude", "^$"))
-    files = [f for f in tracked if f.endswith(suffixes) and (ROOT / f).is_file()
-             and not excluded.search(f)]
-    done = subprocess.run([sys.executable, ".ci/hooks.py", hook, *files], cwd=ROOT,
-                          capture_output=True, text=True, check=False)
-    assert done.returncode == 0, done.stdout
+@pytest.mark.parametrize("hook_id", sorted(HYGIENE_HOOKS))
+def test_the_hygiene_hooks_accept_this_repository(hook_id):
+    done = _pre_commit("run", hook_id, "--all-files", cwd=ROOT)
+    assert done.returncode == 0, done.stdout + done.stderr
 
 
 def test_the_hygiene_hooks_catch_problems(tmp_path):
-    broken = tmp_path / "broken.yaml"
-    broken.write_text("key: [unclosed\n")
-    no_newline = tmp_path / "no_newline.txt"
-    no_newline.write_text("text")
-    big = tmp_path / "big.bin"
-    big.write_bytes(b"0" * 2048)
-
-    def hook(*args: str) -> subprocess.CompletedProcess:
-        return subprocess.run([sys.executable, str(ROOT / ".ci" / "hooks.py"), *args],
-                              capture_output=True, text=True, check=False)
-
-    assert hook("check-yaml", str(broken)).returncode == 1
-    assert hook("end-of-file", str(no_newline)).returncode == 1
-    assert no_newline.read_text() == "text\n"  # fixed, like pre-commit-hooks' fixer
-    assert hook("large-files", "--max-kb", "1", str(big)).returncode == 1
+    """This repository's hook configuration, run on a repository of broken files."""
+    subprocess.run(["git", "init", "-q", str(tmp_path)], check=True)
+    (tmp_path / ".pre-commit-config.yaml").write_text(
+        (ROOT / ".pre-commit-config.yaml").read_text())
+    (tmp_path / "broken.yaml").write_text("key: [unclosed\n")
+    (tmp_path / "merged.ipynb").write_text('{"cells": [\n<<<<<<< HEAD\n]}\n')
+    (tmp_path / "no_newline.txt").write_text("text")
+    (tmp_path / "spaces.md").write_text("a line   \n")
+    (tmp_path / "big.bin").write_bytes(b"\0" * 600 * 1024)
+    subprocess.run(["git", "add", "."], cwd=tmp_path, check=True)
+    subprocess.run(["git", "-c", "user.name=t", "-c", "user.email=t@t", "commit", "-qm", "x",
+                    "--no-verify"], cwd=tmp_path, check=True)
+    done = _pre_commit("run", "--all-files", cwd=tmp_path)
+    assert done.returncode == 1
+    failed = {m[1] for m in re.finditer(r"^(.+?)\.{3,}Failed$", done.stdout, re.M)}
+    assert failed == {"check yaml", "check json", "check for added large files",
+                      "fix end of files", "trim trailing whitespace",
+                      "ruff check"}, done.stdout  # ruff cannot read the broken notebook either
+    assert "big.bin (600 KB) exceeds 500 KB" in done.stdout  # committed long ago: --enforce-all
+    assert (tmp_path / "no_newline.txt").read_text() == "text\n"  # the fixers fix
+    assert (tmp_path / "spaces.md").read_text() == "a line\n"
 
 
 # --- sample_project/compose.yaml ------------------------------------------------------------------

@@ -20,14 +20,14 @@ from nexus.paths import state_dir
 from nexus.proc import (
     HOST,
     choose_port,
+    live_pid,
     log_tail,
-    pid_alive,
     port_answers,
-    read_pid,
     spawn_daemon,
     start_lock,
     terminate,
     wait_until,
+    write_pid,
 )
 
 #: Names of variables the toolkit itself exported (so a child process does not mistake them
@@ -192,7 +192,7 @@ class DaemonService(EmbeddedServer):
     def running_port(self) -> int | None:
         """The port of our running server, or ``None`` if it is down."""
         port = self.read_record().get("port")
-        if pid_alive(read_pid(self.pidfile)) and port and port_answers(port):
+        if live_pid(self.pidfile) and port and port_answers(port):
             return port
         return None
 
@@ -205,7 +205,7 @@ class DaemonService(EmbeddedServer):
         raise NotImplementedError
 
     def launch(self) -> None:
-        terminate(read_pid(self.pidfile))  # alive but not answering: a hung server
+        terminate(live_pid(self.pidfile))  # alive but not answering: a hung server
         self.pidfile.unlink(missing_ok=True)
         port = choose_port(self.name, self.port_var, self.read_record().get("port"))
         process = spawn_daemon(self.command(port), self.log_file)
@@ -217,12 +217,12 @@ class DaemonService(EmbeddedServer):
                 + log_tail(self.log_file),
                 f"read {self.log_file}; `nexus up {self.name}` retries",
             )
-        self.pidfile.write_text(str(process.pid))
+        write_pid(self.pidfile, process.pid)
 
     def stop(self) -> None:
         if self.profile == "external":
             return
-        terminate(read_pid(self.pidfile))
+        terminate(live_pid(self.pidfile))
         self.pidfile.unlink(missing_ok=True)
 
     def down_status(self) -> ServiceStatus:

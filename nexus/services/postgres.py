@@ -19,7 +19,15 @@ from pathlib import Path
 from urllib.parse import urlsplit, urlunsplit
 
 from nexus.errors import NexusError
-from nexus.proc import HOST, choose_port, log_tail, pid_alive, port_answers, wait_until
+from nexus.proc import (
+    HOST,
+    choose_port,
+    log_tail,
+    pid_alive,
+    port_answers,
+    process_name,
+    wait_until,
+)
 from nexus.services.base import EmbeddedServer, ServiceStatus
 from nexus.services.binaries import postgres_bin, program_version
 
@@ -165,11 +173,10 @@ class Postgres(EmbeddedServer):
         if pid is None:
             return
         if pid_alive(pid):
-            try:
-                cmdline = Path(f"/proc/{pid}/cmdline").read_bytes()
-            except OSError:
+            name = process_name(pid)
+            if name is None:  # alive, but not ours to read: leave the file to PostgreSQL
                 return
-            if b"postgres" in cmdline:
+            if "postgres" in name:
                 # Still shutting down (or orphaned children): give it a moment.
                 wait_until(lambda: not pid_alive(pid), 10)
                 return

@@ -24,6 +24,8 @@ import threading
 from typing import Self
 from urllib.parse import parse_qsl, urlsplit
 
+import httpx
+
 from nexus.proc import HOST
 
 __all__ = ["SlowUpstream"]
@@ -35,6 +37,10 @@ IDLE_TIMEOUT = 5.0
 #: Relayed requests open at once. Python's http.server (the Chapa sandbox) listens with a backlog
 #: of 5: more simultaneous connects are dropped and retried by the kernel a second later.
 RELAY_CONNECTIONS = 4
+JSON = [("Content-Type", "application/json")]
+#: Headers that belong to one connection, not to the message (RFC 9110, section 7.6.1).
+HOP_BY_HOP = frozenset({"connection", "keep-alive", "proxy-authenticate", "proxy-authorization",
+                        "proxy-connection", "te", "trailer", "transfer-encoding", "upgrade"})
 
 
 class SlowUpstream:
@@ -104,6 +110,9 @@ class SlowUpstream:
         self._slots = asyncio.Semaphore(MAX_CONNECTIONS)
         self._connections: dict[asyncio.Task, asyncio.StreamWriter] = {}
         self._relay_slots = asyncio.Semaphore(RELAY_CONNECTIONS)
+        # trust_env=False: no proxy from the environment between two loopback servers.
+        self._client = httpx.AsyncClient(trust_env=False, timeout=30,
+                                         limits=httpx.Limits(max_connections=RELAY_CONNECTIONS))
         server = await asyncio.start_server(self._connection, HOST, 0, backlog=MAX_CONNECTIONS)
         self.port = server.sockets[0].getsockname()[1]
         self._ready.set()
@@ -116,6 +125,7 @@ class SlowUpstream:
                 writer.close()
             if self._connections:
                 await asyncio.wait(list(self._connections), timeout=2)
+            await self._client.aclose()
 
     async def _connection(self, reader: asyncio.StreamReader,
                           writer: asyncio.StreamWriter) -> None:
@@ -160,7 +170,7 @@ class SlowUpstream:
                 raise ConnectionAbortedError("the server is stopping")
             if self.forward_to is None:
                 payload = json.dumps({"path": url.path, "delay_ms": round(delay * 1000)})
-                return _response(200, "OK", payload.encode(), "application/json")
+                return _response(200, "OK", payload.encode(), JSON)
             return await self._forward(method, target, headers, body)
         finally:
             self.in_flight -= 1
@@ -168,27 +178,25 @@ class SlowUpstream:
 
     async def _forward(self, method: str, target: str, headers: dict[str, str],
                        body: bytes) -> bytes:
+        """Relay the request with httpx and the answer back: status, headers and body as sent.
+
+        The body's bytes are relayed as they came (``aiter_raw``: no decompression, so a
+        ``Content-Encoding`` stays true); httpx reads a chunked answer, which goes back with a
+        ``Content-Length``. Hop-by-hop headers belong to each connection and are not relayed.
+        """
         assert self.forward_to is not None
-        host, port = self.forward_to.hostname or HOST, self.forward_to.port or 80
-        relayed = {k: v for k, v in headers.items() if k not in {"host", "connection"}}
-        lines = [f"{method} {target} HTTP/1.1", f"Host: {host}:{port}", "Connection: close",
-                 *(f"{k}: {v}" for k, v in relayed.items())]
+        relayed = [(k, v) for k, v in headers.items() if k not in HOP_BY_HOP | {"host"}]
+        request = httpx.Request(method, self.forward_to.geturl().rstrip("/") + target,
+                                headers=relayed, content=body)
         async with self._relay_slots:  # the delay is already over: relaying takes a few ms
-            reader, writer = await asyncio.open_connection(host, port)
+            answer = await self._client.send(request, stream=True)
             try:
-                writer.write(("\r\n".join(lines) + "\r\n\r\n").encode() + body)
-                await writer.drain()
-                raw = await reader.read()  # Connection: close — the answer ends at EOF
+                payload = b"".join([chunk async for chunk in answer.aiter_raw()])
             finally:
-                writer.close()
-                with contextlib.suppress(ConnectionError):
-                    await writer.wait_closed()
-        head, _, payload = raw.partition(b"\r\n\r\n")
-        status_line, *header_lines = head.decode("latin-1").split("\r\n")
-        _, code, *reason = status_line.split(" ", 2)
-        content_type = next((line.split(":", 1)[1].strip() for line in header_lines
-                             if line.lower().startswith("content-type:")), "application/json")
-        return _response(int(code), reason[0] if reason else "", payload, content_type)
+                await answer.aclose()
+        kept = [(k.decode("latin-1"), v.decode("latin-1")) for k, v in answer.headers.raw
+                if k.decode("latin-1").lower() not in HOP_BY_HOP | {"content-length"}]
+        return _response(answer.status_code, answer.reason_phrase, payload, kept)
 
 
 def _parse_head(head: bytes) -> tuple[str, str, dict[str, str]]:
@@ -202,7 +210,7 @@ def _parse_head(head: bytes) -> tuple[str, str, dict[str, str]]:
     return method, target, headers
 
 
-def _response(code: int, reason: str, body: bytes, content_type: str) -> bytes:
-    head = (f"HTTP/1.1 {code} {reason}\r\nContent-Type: {content_type}\r\n"
-            f"Content-Length: {len(body)}\r\nConnection: keep-alive\r\n\r\n")
-    return head.encode("latin-1") + body
+def _response(code: int, reason: str, body: bytes, headers: list[tuple[str, str]]) -> bytes:
+    lines = [f"HTTP/1.1 {code} {reason}", *(f"{k}: {v}" for k, v in headers),
+             f"Content-Length: {len(body)}", "Connection: keep-alive"]
+    return ("\r\n".join(lines) + "\r\n\r\n").encode("latin-1") + body

@@ -7,6 +7,7 @@ import signal
 import subprocess
 import sys
 
+import psutil
 import pytest
 
 from nexus.paths import REPO_ROOT
@@ -84,11 +85,17 @@ time.sleep(120)
 
 
 @pytest.mark.slow
-@pytest.mark.skipif(not sys.platform.startswith("linux"), reason="PR_SET_PDEATHSIG is Linux's")
-def test_a_server_and_a_worker_die_with_the_python_that_started_them_even_on_sigkill():
+@pytest.mark.parametrize("tether", [
+    pytest.param("prctl", marks=pytest.mark.skipif(not sys.platform.startswith("linux"),
+                                                   reason="PR_SET_PDEATHSIG is Linux's")),
+    "poll",  # macOS's watchdog, forced here
+])
+def test_a_server_and_a_worker_die_with_the_python_that_started_them_even_on_sigkill(tether):
     """A kernel killed outright runs no atexit: its gunicorn and Celery worker must not linger."""
+    env = os.environ | {"NEXUS_TETHER": tether}
     parent = subprocess.Popen([sys.executable, "-c", KILLED_PARENT_SCRIPT], cwd=REPO_ROOT,
-                              stdout=subprocess.PIPE, stderr=subprocess.DEVNULL, text=True)
+                              stdout=subprocess.PIPE, stderr=subprocess.DEVNULL, text=True,
+                              env=env)
     try:
         children = [int(pid) for pid in parent.stdout.readline().split()]
         assert len(children) == 2 and all(pid_alive(pid) for pid in children)
@@ -96,3 +103,9 @@ def test_a_server_and_a_worker_die_with_the_python_that_started_them_even_on_sig
         os.kill(parent.pid, signal.SIGKILL)
         parent.wait(timeout=10)
     assert wait_until(lambda: not any(pid_alive(pid) for pid in children), 20)
+
+    def watchdogs() -> list:  # macOS's tether leaves one per command; it ends with the command
+        return [p for p in psutil.process_iter(["cmdline"])
+                if "tether.py" in " ".join(p.info["cmdline"] or [])
+                and str(parent.pid) in (p.info["cmdline"] or [])]
+    assert wait_until(lambda: not watchdogs(), 5), watchdogs()

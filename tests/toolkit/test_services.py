@@ -18,6 +18,7 @@ import pytest
 import redis
 
 from nexus.errors import NexusError
+from nexus.proc import read_pid
 from nexus.services.binaries import postgres_bin, redis_server
 
 from .conftest import run_nexus
@@ -34,10 +35,10 @@ def records(env: dict[str, str]) -> dict[str, dict]:
 def pids(env: dict[str, str]) -> dict[str, int]:
     home = Path(env["NEXUS_HOME"])
     return {
-        "postgres": int((home / "postgres/data/postmaster.pid").read_text().split()[0]),
-        "redis": int((home / "redis/redis.pid").read_text()),
-        "smtp": int((home / "smtp/smtp.pid").read_text()),
-        "chapa": int((home / "chapa/chapa.pid").read_text()),
+        "postgres": read_pid(home / "postgres/data/postmaster.pid"),
+        "redis": read_pid(home / "redis/redis.pid"),
+        "smtp": read_pid(home / "smtp/smtp.pid"),
+        "chapa": read_pid(home / "chapa/chapa.pid"),
     }
 
 
