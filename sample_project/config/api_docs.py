@@ -3,7 +3,8 @@
 drf-spectacular-sidecar ships ReDoc's standalone bundle, so the docs page loads ReDoc from our
 own static files. But ReDoc (2.x) draws "API docs by Redocly" under its side menu with a logo
 ``<img src="https://cdn.redoc.ly/redoc/logo-mini.svg">``, on every page and with no option to
-leave it out (``src/components/SideMenu/Logo.tsx`` in Redocly/redoc). Offline that request fails
+leave it out (``SideMenu.tsx`` and ``Logo.tsx`` in Redocly/redoc's ``src/components/SideMenu/``;
+drf-spectacular-sidecar's issue #11 asks for a local logo). Offline that request fails
 in the browser's console; online it tells Redocly who reads our docs. So the bundle the page
 loads is the sidecar's with that URL emptied: an ``<img>`` with an empty ``src`` fetches
 nothing and fires its error event, and the logo's own error handler (written for a CDN that
