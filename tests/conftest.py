@@ -110,3 +110,15 @@ def course_lab(tmp_path_factory) -> Iterator[CourseLab]:
     finally:
         os.killpg(lab.pid, signal.SIGTERM)
         lab.wait(timeout=30)
+        # JupyterLab, nexus lab's child in the same process group, outlived a SIGTERM once (it
+        # was starting a kernel): what is left of the group after 15 s is killed.
+        if not wait_until(lambda: not _group_alive(lab.pid), 15):
+            os.killpg(lab.pid, signal.SIGKILL)
+
+
+def _group_alive(pgid: int) -> bool:
+    try:
+        os.killpg(pgid, 0)
+    except ProcessLookupError:
+        return False
+    return True
