@@ -72,11 +72,12 @@ class SandboxDashboard:
 class PaymentStack:
     """Sandbox + API server + worker + SMTP sink, wired to each other and to the test database."""
 
-    def __init__(self, config: pytest.Config, home: Path) -> None:
+    def __init__(self, config: pytest.Config, home: Path, **env: str) -> None:
+        """``env``: more environment variables for the server and the worker."""
         self.sandbox = private_chapa(config, home / "chapa")
         self.dashboard = SandboxDashboard(self.sandbox.url)
         self.sink = SmtpSink().start()
-        self.env = test_env(smtp_port=self.sink.port, CHAPA_BASE_URL=self.sandbox.url)
+        self.env = test_env(smtp_port=self.sink.port, CHAPA_BASE_URL=self.sandbox.url, **env)
         purge_queue()
         self.server = Gunicorn(workers=2, threads=2, env=self.env)
         self.worker = CeleryWorker(env=self.env)
@@ -145,11 +146,11 @@ class PaymentStack:
 
 
 @contextlib.contextmanager
-def running_stack(request: pytest.FixtureRequest, django_db_blocker, home: Path
-                  ) -> Iterator[PaymentStack]:
+def running_stack(request: pytest.FixtureRequest, django_db_blocker, home: Path,
+                  **env: str) -> Iterator[PaymentStack]:
     """A ``PaymentStack`` for a module fixture, drained after each transactional test."""
     with django_db_blocker.unblock():
-        stack = PaymentStack(request.config, home)
+        stack = PaymentStack(request.config, home, **env)
     try:
         with drained_after_each_test(stack.drain):
             yield stack

@@ -72,6 +72,8 @@ def test_env(*, queue: str | None = None, smtp_port: int | None = None,
     this run's queue (or ``queue``), the SMTP server on ``smtp_port``."""
     env = {
         "DJANGO_SETTINGS_MODULE": "config.settings.test",
+        # Off whatever the shell exports (a developer's .env says true); ``extra`` may say true.
+        "DJANGO_DEBUG": "false",
         "DATABASE_URL": test_database_url(),
         "CELERY_TASK_DEFAULT_QUEUE": queue or settings.CELERY_TASK_DEFAULT_QUEUE,
         # The textbook schedule (1, 2, 4 s) instead of a random wait below it.

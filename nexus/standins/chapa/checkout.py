@@ -1,7 +1,9 @@
 """The Chapa sandbox's hosted checkout page (HTML), where the payer pays, fails or cancels.
 
 Its forms post back to the same URL; :mod:`.server` hands them to the gateway (:mod:`.api`),
-which judges them against Chapa's test instruments. Every merchant-given text is escaped.
+which judges them against Chapa's test instruments. Every merchant-given text is escaped. The
+page names an empty icon (``data:,``): a browser then asks the sandbox for no /favicon.ico, which
+it would answer 404, an error in the payer's console.
 """
 
 from __future__ import annotations
@@ -16,6 +18,7 @@ NOT_FOUND = "<h1>Unknown or expired checkout link</h1>"
 PAGE = """<!doctype html>
 <html lang="en"><head><meta charset="utf-8"><title>Chapa sandbox checkout</title>
 <meta name="viewport" content="width=device-width, initial-scale=1">
+<link rel="icon" href="data:,">
 <style>
 body{{font-family:system-ui,sans-serif;background:#f4f6f4;margin:0;padding:2em}}
 main{{max-width:30em;margin:auto;background:#fff;border-radius:12px;padding:1.5em 2em;

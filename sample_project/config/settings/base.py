@@ -152,13 +152,19 @@ STATIC_URL = "/static/"
 STATIC_ROOT = BASE_DIR / "staticfiles"
 # Project-wide static files that belong to no app: the vendored GraphiQL IDE.
 STATICFILES_DIRS = [BASE_DIR / "config" / "static"]
+# Files served at the site's root rather than under STATIC_URL: favicon.ico, which every
+# browser asks for on a page that names no icon (the admin's, DRF's, ReDoc's) and, missing,
+# answers with a 404 in the console.
+# https://whitenoise.readthedocs.io/en/stable/django.html#WHITENOISE_ROOT
+WHITENOISE_ROOT = BASE_DIR / "config" / "root"
 
 # TEMPLATES
 # ------------------------------------------------------------------------------
 TEMPLATES = [
     {
         "BACKEND": "django.template.backends.django.DjangoTemplates",
-        "DIRS": [],
+        # Project-wide templates that belong to no app: the API docs' ReDoc page.
+        "DIRS": [BASE_DIR / "config" / "templates"],
         "APP_DIRS": True,
         "OPTIONS": {
             "context_processors": [
@@ -412,7 +418,16 @@ SPECTACULAR_SETTINGS = {
     # so the docs work offline and no third-party script runs on our pages.
     "SWAGGER_UI_DIST": "SIDECAR",
     "SWAGGER_UI_FAVICON_HREF": "SIDECAR",
-    "REDOC_DIST": "SIDECAR",
+    # ReDoc's bundle from the sidecar too, less the logo it would fetch from cdn.redoc.ly:
+    # served by config/api_docs.py at this prefix + /bundles/redoc.standalone.js.
+    "REDOC_DIST": "/api/redoc",
+    # ReDoc's default theme wants Montserrat and Roboto, which drf-spectacular's page
+    # fetched from Google Fonts (our page doesn't): the reader's own fonts instead.
+    # https://redocly.com/docs/redoc/config/ ("Theme settings")
+    "REDOC_UI_SETTINGS": {
+        "theme": {"typography": {"fontFamily": "system-ui, sans-serif",
+                                 "headings": {"fontFamily": "system-ui, sans-serif"}}},
+    },
     # Group operations by the tags set on each view, in this order in Swagger UI.
     "TAGS": [
         {"name": "listings", "description": "Browse, search and manage places to stay."},

@@ -12,7 +12,9 @@ from .base import CACHE_KEY_PREFIX, CACHES, env
 
 # GENERAL
 # ------------------------------------------------------------------------------
-DEBUG = False
+# Off, as in production; a test that needs a developer's page served only with DEBUG (the
+# GraphiQL IDE at /graphql) turns it on for the server it starts, with DJANGO_DEBUG=true.
+DEBUG = env.bool("DJANGO_DEBUG", default=False)
 SECRET_KEY = env.secret(
     "DJANGO_SECRET_KEY",
     default="django-insecure-test-only-5e0d2c9b8a7f4e3d2c1b0a9f8e7d6c5b",

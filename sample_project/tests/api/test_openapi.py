@@ -1,4 +1,4 @@
-"""The API's OpenAPI schema and Swagger UI: valid, complete, served offline."""
+"""The API's OpenAPI schema, Swagger UI and ReDoc: valid, complete, served offline."""
 
 from io import StringIO
 
@@ -82,3 +82,31 @@ def test_swagger_ui_is_served_from_local_static_files(client):
     asset = client.get(bundle)
     assert asset.status_code == 200
     assert b"SwaggerUIBundle" in b"".join(asset.streaming_content)
+
+
+def test_redoc_loads_nothing_from_another_host(client):
+    response = client.get(reverse("api-redoc"))
+    assert response.status_code == 200
+    page = response.content.decode()
+    assert "fonts.googleapis.com" not in page  # drf-spectacular's template links Google Fonts
+    assert "http://" not in page and "https://" not in page  # nothing from another host
+    assert f'<script src="{reverse("api-redoc-bundle")}">' in page
+    # The bundle: the sidecar's ReDoc, less the Redocly logo from cdn.redoc.ly.
+    bundle = client.get(reverse("api-redoc-bundle"))
+    assert bundle.status_code == 200
+    assert bundle["Content-Type"].startswith("text/javascript")
+    assert bundle.content.startswith(b"/*! For license information please see redoc.standalone")
+    assert b"cdn.redoc.ly" not in bundle.content
+    assert b'alt:"redocly logo"' in bundle.content  # the logo's component is still there
+    # A browser that has it revalidates: the same bytes answer 304.
+    again = client.get(reverse("api-redoc-bundle"), HTTP_IF_NONE_MATCH=bundle["ETag"])
+    assert again.status_code == 304
+
+
+def test_the_site_has_a_favicon(client):
+    # Browsers ask every page's origin for /favicon.ico unless the page names an icon, and
+    # log a 404 as an error in the console; WhiteNoise serves it from config/root/.
+    response = client.get("/favicon.ico")
+    assert response.status_code == 200
+    assert response["Content-Type"] == "image/x-icon"
+    assert b"".join(response.streaming_content).startswith(b"\x00\x00\x01\x00")  # an ICO
