@@ -28,6 +28,7 @@ from nexus.proc import free_port, port_answers, wait_until
 from nexus.redis_tools import PrivateRedis
 from nexus.standins.chapa import config as sandbox_config
 from tests.chapa.conftest import Sandbox
+from testsupport import standins
 from testsupport.isolation import nothing_outlives_the_test  # noqa: F401  (autouse, applied here)
 
 
@@ -48,6 +49,11 @@ class PrivateSandbox(Sandbox):
 
     def close(self) -> None:
         self.stop()
+
+
+def pytest_addhooks(pluginmanager: pytest.PytestPluginManager) -> None:
+    """The sample project's hooks, also when its conftest is not loaded (``pytest tests/``)."""
+    standins.add_hookspecs(pluginmanager)
 
 
 @pytest.hookimpl(optionalhook=True)

@@ -27,7 +27,7 @@ from testsupport.processes import CeleryWorker, purge_queue, test_env
 
 
 def pytest_addhooks(pluginmanager: pytest.PytestPluginManager) -> None:
-    pluginmanager.add_hookspecs(standins.Hooks)
+    standins.add_hookspecs(pluginmanager)
 
 
 @pytest.fixture(autouse=True)
