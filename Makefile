@@ -9,9 +9,13 @@ STAMP  := $(ENV)/.nexus-installed
 # Installs are exactly the lock: every version pinned, every file hashed, wheels only (no
 # compiler, no sdist build), then the course package itself without touching its dependencies.
 CHECK_PYTHON := import sys; v = sys.version_info; sys.exit(0 if v >= (3, 11) else f"Python 3.11 or newer is needed, {sys.executable} is {v.major}.{v.minor}: run make PYTHON=python3.13 ...")
-# The lock's install is a minute of work: pip shows it (each package as it is collected; newer
-# pips, 26 checked, also draw a bar while installing); the course package's own install is quiet.
+# uv installs the lock in seconds where pip takes a minute or two of CPU. uv is itself pinned and
+# hashed in the lock: pip installs just it, then uv the rest (from PyPI, or its cache). Where uv
+# cannot (no PyPI, only a pip mirror that uv is not configured for) pip does it; `make install
+# INSTALLER=pip` skips uv. The course package's own install is quiet.
+INSTALLER   ?= uv
 PIP_INSTALL := $(BIN)/python -m pip install --disable-pip-version-check
+UV_INSTALL  := $(BIN)/python -m uv pip install --python $(BIN)/python
 NBVAL  := --nbval --nbval-current-env --nbval-sanitize-with tests/nbval-sanitize.cfg \
           --nbval-cell-timeout 300 --nbval-kernel-startup-timeout 120
 # Notebook folders that store outputs (nbval compares them); exercises/ stores none.
@@ -38,9 +42,17 @@ $(STAMP): export PYTHONWARNINGS = ignore:Editable installation
 $(STAMP): requirements.lock pyproject.toml
 	@test -x $(BIN)/python || { $(PYTHON) -c '$(CHECK_PYTHON)' && $(PYTHON) -m venv $(ENV); }
 	@$(BIN)/python -c '$(CHECK_PYTHON)'
-	@echo "installing the course into $(ENV) from requirements.lock (about a minute)"
+	@echo "installing the course into $(ENV) from requirements.lock"
+ifeq ($(INSTALLER),uv)
+	@awk '/^uv==/ {p = 1; print; next} p && /^[^ ]/ {p = 0} p' requirements.lock >$(ENV)/uv-from-lock.txt
+	$(PIP_INSTALL) --quiet --require-hashes --only-binary :all: --no-deps --requirement $(ENV)/uv-from-lock.txt
+	$(UV_INSTALL) --quiet --require-hashes --only-binary :all: --requirement requirements.lock \
+	  || $(PIP_INSTALL) --require-hashes --only-binary :all: --requirement requirements.lock
+	$(UV_INSTALL) --quiet --no-deps --no-build-isolation --editable .
+else
 	$(PIP_INSTALL) --require-hashes --only-binary :all: --requirement requirements.lock
 	$(PIP_INSTALL) --quiet --no-deps --no-build-isolation --editable .
+endif
 	@touch $(STAMP)
 
 install: $(STAMP)  ## install the course from requirements.lock (into .venv/ or the active env)
@@ -67,9 +79,12 @@ course: install  ## install, start the services, prepare the database, open Jupy
 	$(BIN)/nexus prepare
 	$(BIN)/nexus lab
 
+# pytest-xdist workers (`make test JOBS=0` runs in one process). Each worker has its own state
+# folder and services (.nexus/workers/gwN) and runs a notebook, or a test module, whole.
+JOBS   ?= auto
 test: install  ## run every test: toolkit, sample project, and nbval over the notebooks
 	$(BIN)/python -m pytest tests sample_project/tests $(NOTEBOOK_DIRS) $(NBVAL) --durations=25 \
-	  --junit-xml=build/test-report.xml
+	  -n $(JOBS) --dist loadscope --junit-xml=build/test-report.xml
 
 test-fast: install  ## the Python tests only (no notebooks, no slow fault tests)
 	$(BIN)/python -m pytest tests sample_project/tests -m "not slow"

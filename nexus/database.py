@@ -9,6 +9,7 @@ template's comment).
 from __future__ import annotations
 
 import hashlib
+import os
 import re
 import subprocess
 import sys
@@ -21,6 +22,9 @@ from nexus.paths import SAMPLE_PROJECT, SETTINGS_MODULE
 from nexus.services.postgres import SERVICE as POSTGRES
 
 TEMPLATE = "nexus_template"
+#: Names this state's databases apart from another's on a shared server (``NEXUS_TENANT``):
+#: two test workers, or two learners, on one external PostgreSQL.
+TENANT_VAR = "NEXUS_TENANT"
 #: The data every lesson starts from (``manage.py seed`` arguments).
 SEED_ARGS: tuple[str, ...] = ("--listings", "200", "--seed", "42")
 #: Files whose change means the template is out of date: migrations, the seed, and the
@@ -41,13 +45,18 @@ def fingerprint() -> str:
 
 
 def database_name(key: str) -> str:
-    """The database of a notebook: ``"05"`` → ``nexus_nb_05``."""
+    """The database of a notebook: ``"05"`` → ``nexus_nb_05`` (``nexus_nb_05_gw1`` with
+    ``NEXUS_TENANT=gw1``)."""
     if not re.fullmatch(r"[A-Za-z0-9_-]{1,40}", key):
         raise NexusError(
             "database", f"{key!r} is not a lesson key",
             'use the lesson number as a string, e.g. nexus.start("05")',
         )
-    return "nexus_nb_" + key.lower().replace("-", "_")
+    tenant = os.environ.get(TENANT_VAR, "")
+    if tenant and not re.fullmatch(r"[a-z0-9_]{1,16}", tenant):
+        raise NexusError("database", f"{TENANT_VAR}={tenant!r} is not a tenant name",
+                         "use up to 16 lower-case letters, digits or underscores")
+    return "nexus_nb_" + key.lower().replace("-", "_") + (f"_{tenant}" if tenant else "")
 
 
 def _manage(database: str, *args: str) -> None:

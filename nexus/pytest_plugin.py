@@ -4,11 +4,18 @@ It works at import time on purpose: pytest-django configures Django while confte
 still loading, so the service addresses must be in the environment before that. Embedded profile:
 start the services (idempotent) and export their addresses. External profile (``DATABASE_URL``
 etc. set by the caller): only check that they answer.
+
+Under pytest-xdist (``make test`` runs ``-n auto --dist loadscope``) each worker is a learner of
+its own: its own state folder (``.nexus/workers/gw0``: embedded servers, SMTP mailbox, Chapa
+sandbox, locks) and its own database names (``NEXUS_TENANT``, for a shared external
+PostgreSQL). A notebook's cells, and each test module, run on one worker (see
+:func:`xdist_scope`).
 """
 
 from __future__ import annotations
 
 import os
+import re
 import sys
 from collections.abc import Generator
 from typing import Any
@@ -16,7 +23,9 @@ from typing import Any
 import pytest
 
 from nexus import services
+from nexus.database import TENANT_VAR
 from nexus.errors import NexusError
+from nexus.paths import state_dir
 
 
 def _nbval_kernels_on_unix_sockets() -> None:
@@ -30,7 +39,26 @@ def _nbval_kernels_on_unix_sockets() -> None:
     nbval.kernel.KernelManager = LocalSyncKernelManager
 
 
+def _worker_of_its_own() -> None:
+    """Give a pytest-xdist worker a state folder and database names of its own."""
+    worker = os.environ.get("PYTEST_XDIST_WORKER")
+    if not worker:
+        return
+    os.environ["NEXUS_HOME"] = str(state_dir() / "workers" / worker)
+    os.environ[TENANT_VAR] = worker
+    # The controller exported its own services' addresses; this worker's are its own.
+    for var in os.environ.get(services.MANAGED_VARS, "").split():
+        os.environ.pop(var, None)
+    os.environ.pop(services.MANAGED_VARS, None)
+
+
 _nbval_kernels_on_unix_sockets()
+_worker_of_its_own()
+try:
+    services.up()
+    services.export_environment()
+except NexusError as exc:  # a readable reason instead of an import traceback
+    sys.exit(f"nexus: cannot start the test services: {exc.message()}")
 
 
 def _cpu_seconds() -> float:
@@ -62,8 +90,33 @@ def pytest_runtest_makereport(
 
 _CPU_AT_SETUP = pytest.StashKey[float]()
 
-try:
-    services.up()
-    services.export_environment()
-except NexusError as exc:  # a readable reason instead of an import traceback
-    sys.exit(f"nexus: cannot start the test services: {exc.message()}")
+
+#: A parametrized test whose id starts with an exercise or build step ("05.2", "02.b1-…").
+_LESSON_PARAM = re.compile(r"\[(\d{2})\.")
+
+
+def xdist_scope(nodeid: str) -> str:
+    """The unit pytest-xdist runs whole, in order, on one worker: the file.
+
+    A notebook's cells depend on each other, and a module's tests share module-scoped fixtures
+    (a Celery worker, an SMTP sink, a server). Tests parametrized by exercise or build step
+    (``test_checks.py::test_solution_passes[05.2]``) are split by lesson, so the two largest
+    modules spread over the workers.
+    """
+    path = nodeid.split("::", 1)[0]
+    lesson = _LESSON_PARAM.search(nodeid)
+    return f"{path}#{lesson[1]}" if lesson else path
+
+
+@pytest.hookimpl(optionalhook=True)
+def pytest_xdist_make_scheduler(config: pytest.Config, log: Any) -> Any:
+    """``-n N --dist loadscope`` schedules by :func:`xdist_scope` (largest units first)."""
+    if config.getvalue("dist") != "loadscope":
+        return None
+    from xdist.scheduler import LoadScopeScheduling
+
+    class ByFile(LoadScopeScheduling):
+        def _split_scope(self, nodeid: str) -> str:
+            return xdist_scope(nodeid)
+
+    return ByFile(config, log)

@@ -361,20 +361,28 @@ def test_a_hung_test_fails_alone_with_its_stack_and_the_run_goes_on(tmp_path):
 
 # --- which environment make installs into -------------------------------------------------------
 @pytest.mark.parametrize(("env", "expected"), [
-    ({}, ".venv/bin/python -m pip install"),
-    ({"VIRTUAL_ENV": "/opt/learner-venv"}, "/opt/learner-venv/bin/python -m pip install"),
+    ({}, ".venv/bin/python -m "),
+    ({"VIRTUAL_ENV": "/opt/learner-venv"}, "/opt/learner-venv/bin/python -m "),
     ({"CONDA_PREFIX": "/opt/conda/envs/nexus-workbook", "CONDA_DEFAULT_ENV": "nexus-workbook"},
-     "/opt/conda/envs/nexus-workbook/bin/python -m pip install"),
+     "/opt/conda/envs/nexus-workbook/bin/python -m "),
     # conda's base env is active in many shells by default: never install the course into it.
-    ({"CONDA_PREFIX": "/opt/conda", "CONDA_DEFAULT_ENV": "base"}, ".venv/bin/python -m pip"),
+    ({"CONDA_PREFIX": "/opt/conda", "CONDA_DEFAULT_ENV": "base"}, ".venv/bin/python -m "),
 ])
 def test_make_installs_into_the_active_environment_or_dot_venv(env, expected):
+    """Every install, uv's and pip's (its fallback), runs the chosen environment's Python."""
     clean = {k: v for k, v in os.environ.items()
              if k not in {"VIRTUAL_ENV", "CONDA_PREFIX", "CONDA_DEFAULT_ENV", "NEXUS_ENV"}}
-    done = subprocess.run(["make", "-n", "-B", "install"], cwd=ROOT, env=clean | env,
-                          capture_output=True, text=True, timeout=30, check=True)
-    installs = [line for line in done.stdout.splitlines() if "pip install" in line]
-    assert installs and all(line.startswith(expected) for line in installs), done.stdout
+    for installer in ("uv", "pip"):
+        done = subprocess.run(["make", "-n", "-B", "install", f"INSTALLER={installer}"], cwd=ROOT,
+                              env=clean | env, capture_output=True, text=True, timeout=30,
+                              check=True)
+        installs = [line.strip().removeprefix("|| ") for line in done.stdout.splitlines()
+                    if "pip install" in line]
+        assert installs and all(line.startswith(expected) for line in installs), done.stdout
+        assert all(f"{expected}uv pip install --python {expected.removesuffix(' -m ')}" in line
+                   for line in installs if " uv " in line), done.stdout
+        assert any("--require-hashes" in line and "requirements.lock" in line
+                   for line in installs), done.stdout
 
 
 def test_no_test_file_sits_where_pytest_never_looks():

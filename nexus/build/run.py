@@ -222,10 +222,7 @@ def redis_slot() -> Iterator[tuple[int, int, int]]:
     Waits while every slot is held by another check."""
     import fcntl
 
-    from nexus.paths import state_dir
-
-    folder = state_dir() / "build"
-    folder.mkdir(parents=True, exist_ok=True)
+    folder = _slot_locks()
     while True:
         for index, slot in enumerate(BUILD_REDIS_SLOTS):
             handle = (folder / f"redis-slot-{index}.lock").open("w")
@@ -241,6 +238,22 @@ def redis_slot() -> Iterator[tuple[int, int, int]]:
                 handle.close()  # closing the file releases its lock
             return
         time.sleep(0.1)
+
+
+def _slot_locks() -> Path:
+    """The folder of the slots' lock files: one per Redis server, not per ``.nexus``, so that
+    checks of two states (test workers, learners) sharing one external Redis share its slots."""
+    import hashlib
+    from urllib.parse import urlsplit
+
+    from nexus.services.redis import SERVICE as REDIS
+
+    address = urlsplit(REDIS.url(0))
+    server = f"{address.hostname}:{address.port}" if address.port else address.path
+    folder = Path(tempfile.gettempdir()) / "nexus-redis-slots" / hashlib.sha256(
+        server.encode()).hexdigest()[:16]
+    folder.mkdir(parents=True, exist_ok=True)
+    return folder
 
 
 def _empty_redis(dbs: tuple[int, ...]) -> None:

@@ -93,6 +93,6 @@ def test_nexus_check_leaves_the_learners_open_database_alone(progress_file):
     from nexus.services.postgres import SERVICE as POSTGRES
 
     nexus.database.clone("00-exercises")
-    with POSTGRES.connect("nexus_nb_00_exercises") as learner:
+    with POSTGRES.connect(nexus.database.database_name("00-exercises")) as learner:
         nexus_cli("check", "00", progress_file=progress_file)
         assert learner.execute("SELECT count(*) FROM listings_listing").fetchone() == (200,)

@@ -12,6 +12,7 @@ from pathlib import Path
 
 import pytest
 
+from nexus.database import TENANT_VAR
 from nexus.paths import REPO_ROOT
 
 SERVICE_VARS = ("DATABASE_URL", "REDIS_URL", "CELERY_BROKER_URL", "CELERY_RESULT_BACKEND",
@@ -52,6 +53,7 @@ def embedded_env(private_home: Path) -> dict[str, str]:
     exported = set(os.environ.get("NEXUS_MANAGED_VARS", "").split())
     env = {k: v for k, v in os.environ.items() if k not in SERVICE_VARS and k not in exported}
     env["NEXUS_HOME"] = str(private_home)
+    env.pop(TENANT_VAR, None)  # its servers are its own: no name needs telling apart
     return env
 
 

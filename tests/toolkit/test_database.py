@@ -41,9 +41,19 @@ def test_bad_lesson_keys_are_refused(key):
         database.database_name(key)
 
 
-def test_lesson_keys_map_to_database_names():
+def test_lesson_keys_map_to_database_names(monkeypatch):
+    monkeypatch.delenv(database.TENANT_VAR, raising=False)
     assert database.database_name("05") == "nexus_nb_05"
     assert database.database_name("02-Exercises") == "nexus_nb_02_exercises"
+
+
+def test_a_tenant_names_its_databases_apart(monkeypatch):
+    """Two states on one shared PostgreSQL (test workers, learners) never share a database."""
+    monkeypatch.setenv(database.TENANT_VAR, "gw1")
+    assert database.database_name("05") == "nexus_nb_05_gw1"
+    monkeypatch.setenv(database.TENANT_VAR, "Robert'); DROP")
+    with pytest.raises(NexusError, match="is not a tenant name"):
+        database.database_name("05")
 
 
 def _listing_count(dbname: str) -> int:
@@ -67,7 +77,9 @@ def test_template_is_rebuilt_when_its_fingerprint_changes(monkeypatch):
         assert _listing_count(database.clone("template-test")) == 7
     finally:
         with POSTGRES.connect() as conn:
-            conn.execute('DROP DATABASE IF EXISTS "nexus_nb_template_test" WITH (FORCE)')
+            conn.execute(
+                f'DROP DATABASE IF EXISTS "{database.database_name("template-test")}" WITH (FORCE)'
+            )
             conn.execute('ALTER DATABASE "nexus_template_under_test" IS_TEMPLATE false')
             conn.execute('DROP DATABASE IF EXISTS "nexus_template_under_test" WITH (FORCE)')
 
@@ -92,13 +104,14 @@ def test_start_gives_a_fresh_copy_every_time():
         assert done.returncode == 0, done.stderr
         counts.append(int(done.stdout.split()[-1]))
     assert counts[0] == counts[1] == 200
-    with POSTGRES.connect("nexus_nb_toolkit_rerun") as conn:
+    with POSTGRES.connect(database.database_name("toolkit-rerun")) as conn:
         changed = conn.execute(
             "SELECT count(*) FROM listings_listing WHERE title = 'changed by the learner'"
         ).fetchone()[0]
     assert changed > 0  # the second run really did change its own copy…
     with POSTGRES.connect() as conn:
-        conn.execute('DROP DATABASE IF EXISTS "nexus_nb_toolkit_rerun" WITH (FORCE)')
+        conn.execute(f'DROP DATABASE IF EXISTS "{database.database_name("toolkit-rerun")}" '
+                     "WITH (FORCE)")
 
 
 def test_start_sets_up_django_with_the_notebook_database():
@@ -113,11 +126,12 @@ def test_start_sets_up_django_with_the_notebook_database():
     assert done.returncode == 0, done.stderr
     assert done.stderr == ""
     assert done.stdout.splitlines()[0] == "Nexus · lesson toolkit-env is ready"
+    name = database.database_name("toolkit-env")  # nexus_nb_toolkit_env
     assert "database  nexus_nb_toolkit-env" not in done.stdout
-    assert "database  nexus_nb_toolkit_env, a fresh copy" in done.stdout
-    assert done.stdout.splitlines()[-1] == "nexus_nb_toolkit_env true config.settings.local"
+    assert f"database  {name}, a fresh copy" in done.stdout
+    assert done.stdout.splitlines()[-1] == f"{name} true config.settings.local"
     with POSTGRES.connect() as conn:
-        conn.execute('DROP DATABASE IF EXISTS "nexus_nb_toolkit_env" WITH (FORCE)')
+        conn.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
 
 
 RERUN = """
@@ -139,4 +153,5 @@ def test_rerunning_start_in_one_kernel_forgets_only_its_own_cache():
     assert done.returncode == 0, done.stderr
     assert done.stdout.split() == ["None", "theirs"]
     with POSTGRES.connect() as conn:
-        conn.execute('DROP DATABASE IF EXISTS "nexus_nb_toolkit_rerun_cache" WITH (FORCE)')
+        name = database.database_name("toolkit-rerun-cache")
+        conn.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')

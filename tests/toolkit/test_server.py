@@ -10,6 +10,7 @@ import sys
 import psutil
 import pytest
 
+from nexus.database import database_name
 from nexus.paths import REPO_ROOT
 from nexus.proc import pid_alive, wait_until
 from nexus.services.postgres import SERVICE as POSTGRES
@@ -38,7 +39,7 @@ def test_serve_runs_gunicorn_on_the_notebook_database():
     assert done.returncode == 0, done.stderr
     assert done.stdout.splitlines() == ["True Renamed in the notebook", "200 True", "True"]
     with POSTGRES.connect() as conn:
-        conn.execute('DROP DATABASE IF EXISTS "nexus_nb_toolkit_server" WITH (FORCE)')
+        conn.execute(f'DROP DATABASE IF EXISTS "{database_name("toolkit-server")}" WITH (FORCE)')
 
 
 CONFIG_SCRIPT = """
@@ -71,7 +72,8 @@ def test_serve_with_the_projects_gunicorn_config_file():
     assert done.returncode == 0, done.stderr
     assert done.stdout.splitlines() == ["200 ok", "2 True", "refused: True"]
     with POSTGRES.connect() as conn:
-        conn.execute('DROP DATABASE IF EXISTS "nexus_nb_toolkit_server_config" WITH (FORCE)')
+        name = database_name("toolkit-server-config")
+        conn.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
 
 
 KILLED_PARENT_SCRIPT = """

@@ -35,6 +35,10 @@ PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
 # worker imports these settings again) share the run's prefix, and a write one of them
 # invalidates is invalid for all.
 _RUN_ID = os.environ.setdefault("NEXUS_TEST_RUN_ID", uuid.uuid4().hex[:12])
+# Under pytest-xdist every worker process is a run of its own (it has a test database of its
+# own, test_<name>_gw0…), so it gets keys and a queue of its own too; the processes it starts
+# inherit PYTEST_XDIST_WORKER and agree.
+_RUN_ID += os.environ.get("PYTEST_XDIST_WORKER", "")
 CACHES["default"]["KEY_PREFIX"] = f"{CACHE_KEY_PREFIX}-test-{_RUN_ID}"
 
 # CELERY
