@@ -61,6 +61,13 @@ except NexusError as exc:  # a readable reason instead of an import traceback
     sys.exit(f"nexus: cannot start the test services: {exc.message()}")
 
 
+def pytest_unconfigure(config: pytest.Config) -> None:
+    """A pytest-xdist worker stops its own servers when it is done (their data stays, so the
+    next run starts them in a second); the course's own, in ``.nexus/``, keep running."""
+    if os.environ.get("PYTEST_XDIST_WORKER"):
+        services.down()
+
+
 def _cpu_seconds() -> float:
     """User + system CPU of this process and of the children it has waited for."""
     times = os.times()

@@ -128,7 +128,10 @@ def test_cache_is_redis_with_a_per_run_prefix():
     assert config["BACKEND"] == "config.cache.ResilientRedisCache"
     assert isinstance(caches["default"], RedisCache)
     assert config["LOCATION"] == os.environ["REDIS_URL"]
-    assert re.fullmatch(rf"{settings.CACHE_KEY_PREFIX}-test-[0-9a-f]{{12}}", config["KEY_PREFIX"])
+    # A pytest-xdist worker's run is its own: its name ends the prefix (gw0, gw1…).
+    worker = os.environ.get("PYTEST_XDIST_WORKER", "")
+    assert re.fullmatch(rf"{settings.CACHE_KEY_PREFIX}-test-[0-9a-f]{{12}}{worker}",
+                        config["KEY_PREFIX"])
 
 
 def test_cache_round_trips_through_redis():
