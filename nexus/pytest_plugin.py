@@ -98,6 +98,30 @@ def pytest_runtest_makereport(
 _CPU_AT_SETUP = pytest.StashKey[float]()
 
 
+#: Fixtures that strip the service variables and start embedded servers of the test's own.
+_OWN_SERVERS = frozenset({"private_home", "embedded_env", "isolated_services"})
+
+
+def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item]) -> None:
+    """In the external profile, leave out the tests that run the same in every profile.
+
+    Those are marked ``any_profile`` (they read files, or talk to a private Chapa sandbox) or use
+    a fixture that starts embedded servers of their own (:data:`_OWN_SERVERS`): the embedded
+    profile's run has run them already (``.ci/run`` runs both). They are reported as deselected.
+    """
+    if not any(services.external_value(var)
+               for var in ("DATABASE_URL", "REDIS_URL", "CELERY_BROKER_URL")):
+        return
+    kept, left_out = [], []
+    for item in items:
+        same_anywhere = item.get_closest_marker("any_profile") is not None or bool(
+            _OWN_SERVERS & set(getattr(item, "fixturenames", ())))
+        (left_out if same_anywhere else kept).append(item)
+    if left_out:
+        config.hook.pytest_deselected(items=left_out)
+        items[:] = kept
+
+
 #: A parametrized test whose id starts with an exercise or build step ("05.2", "02.b1-…").
 _LESSON_PARAM = re.compile(r"\[(\d{2})\.")
 

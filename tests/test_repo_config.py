@@ -19,6 +19,10 @@ from packaging.requirements import Requirement
 from packaging.utils import canonicalize_name
 from packaging.version import Version
 
+#: The same in every profile (reads the repository's files):
+#: the external profile's run leaves it out.
+pytestmark = pytest.mark.any_profile
+
 ROOT = Path(__file__).resolve().parent.parent
 SAMPLE_PROJECT = ROOT / "sample_project"
 EXTERNAL_PROFILE = {

@@ -13,6 +13,10 @@ from nexus.errors import NexusError
 from nexus.exercises import generator, registry
 from nexus.exercises.generator import EXERCISES, SOLUTIONS, strip_solutions
 
+#: The same in every profile (reads and writes notebooks):
+#: the external profile's run leaves it out.
+pytestmark = pytest.mark.any_profile
+
 CHECK_CALL = re.compile(r"""check\(\s*["'](\d{2}\.b?\d+)["']""")
 
 

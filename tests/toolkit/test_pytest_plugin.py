@@ -6,6 +6,10 @@ import pytest
 
 from nexus.pytest_plugin import xdist_scope
 
+#: The same in every profile (pure functions):
+#: the external profile's run leaves it out.
+pytestmark = pytest.mark.any_profile
+
 
 @pytest.mark.parametrize(("nodeid", "scope"), [
     # A notebook's cells run in one kernel, in order: the notebook is one unit.
