@@ -35,8 +35,9 @@ def _rating_summary() -> dict[str, Subquery | Coalesce]:
     Grouping would make every query over these listings group too: the paginator's count()
     would join and group every listing's reviews just to count listings. A subquery is not
     an aggregate of the outer query, so count() leaves it out (``SELECT COUNT(*) FROM
-    listings_listing WHERE …``), and PostgreSQL runs it only for the rows the query returns
-    (a page's 20), or for every row when the page is sorted by rating.
+    listings_listing WHERE …``). And PostgreSQL evaluates a SELECT-list subquery only for
+    the rows the query returns: EXPLAIN ANALYZE shows 20 loops of each for a page of 20, and
+    the average computed for every listing only when the page is sorted by rating.
     """
     # Django's recipe for an aggregate in a Subquery: filter on OuterRef, clear the
     # ordering, values() to group by listing, annotate the aggregate, values() its column.
