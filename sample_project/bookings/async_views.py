@@ -62,9 +62,9 @@ async def listing_availability(request: HttpRequest, pk: int) -> JsonResponse:
             listing=listing, check_in=check_in, check_out=check_out,
         ).order_by("check_in").values("check_in", "check_out")
     ]
-    # listing_cards is synchronous (the Redis cache client and DRF's serializer are), so it
-    # runs in a worker thread; calling it directly here would block every other request on
-    # the loop while it waits for Redis.
+    # listing_cards is synchronous (the Redis cache client is), so it runs in a worker
+    # thread; calling it directly here would block every other request on the loop while it
+    # waits for Redis.
     card = (await sync_to_async(listing_cards)([listing]))[0]
     nights = (check_out - check_in).days
     return JsonResponse({

@@ -96,7 +96,8 @@ def _missing(key: str, *args: Any, **kwargs: Any) -> int:
 
 
 class ReusingRedisCacheClient(RedisCacheClient):
-    """Django's Redis client, keeping one ``redis.Redis`` per server instead of one per call.
+    """Django's Redis client, keeping one ``redis.Redis`` per server instead of one per call,
+    and storing many keys with one ``SET … EX`` each.
 
     Django builds a new ``redis.Redis`` around the shared connection pool for every cache
     operation; with redis-py 8 each costs ~0.1 ms of Python (it rebuilds its table of reply
@@ -117,6 +118,20 @@ class ReusingRedisCacheClient(RedisCacheClient):
                     self._servers[index], **self._pool_options)
             client = self._redis_clients[index] = self._client(connection_pool=self._pools[index])
         return client
+
+    def set_many(self, data: dict[Any, Any], timeout: int | None) -> None:
+        # Django pipelines one MSET (which takes no expiry) and an EXPIRE per key, and
+        # redis-py's pipelines are transactions by default: MULTI … EXEC, 23 commands for a
+        # page of 20 cards. SET with EX stores a key and its expiry in one command, so no
+        # key can outlive a failure between the two, and the pipeline needs no transaction:
+        # 20 commands, still one round trip.
+        if timeout == 0:  # what Django's set_many does with 0: the keys are gone
+            self.delete_many(list(data))
+            return
+        pipeline = self.get_client(None, write=True).pipeline(transaction=False)
+        for key, value in data.items():
+            pipeline.set(key, self._serializer.dumps(value), ex=timeout)  # None: no expiry
+        pipeline.execute()
 
 
 class ResilientRedisCache(RedisCache):

@@ -14,8 +14,8 @@ The three levels, outermost first:
   per authenticated viewer, so a host never gets a guest's page or the reverse;
 - :func:`get_or_compute` — any value under an explicit key (querysets, aggregates), safe
   against a stampede of requests recomputing the same expired key;
-- :func:`listing_cards` — serializer output per listing, shared by every page, filter and
-  user that shows the listing.
+- :func:`listing_cards` — each listing's card (its ``ListingSerializer`` output), shared by
+  every page, filter and user that shows the listing.
 
 Keys are namespaced here; Django adds the project's ``KEY_PREFIX`` and a version in front
 (``nexus:1:listings:g42:city-stats``), so nothing else in the Redis database can collide.
@@ -157,13 +157,13 @@ def _revalidate(response: Any) -> None:
 
 # --- level 3: serializer output ------------------------------------------------------------------
 def listing_cards(listings: Iterable[Any]) -> list[dict]:
-    """``ListingSerializer`` output for ``listings``, each card cached under its own key.
+    """The cards of ``listings`` (``ListingSerializer`` output), each cached under its own key.
 
     The cards of a page come back in one round trip (``get_many``); only the missing ones
-    are serialized, and stored in one more (``set_many``). A card is the same for every
-    viewer, so pages, filters and users that show the same listing share it.
+    are built (``listing_card``), and stored in one more (``set_many``). A card is the same
+    for every viewer, so pages, filters and users that show the same listing share it.
     """
-    from listings.serializers import ListingSerializer  # serializers import selectors
+    from listings.serializers import listing_card  # serializers import selectors
 
     listings = list(listings)
     prefix = listings_key("card")
@@ -171,9 +171,7 @@ def listing_cards(listings: Iterable[Any]) -> list[dict]:
     found = cache.get_many(list(keys.values()))
     missing = [listing for listing in listings if keys[listing.pk] not in found]
     if missing:
-        fresh = ListingSerializer(missing, many=True).data
-        stored = {keys[listing.pk]: dict(card)
-                  for listing, card in zip(missing, fresh, strict=True)}
+        stored = {keys[listing.pk]: listing_card(listing) for listing in missing}
         cache.set_many(stored, timeout=settings.CACHE_TTL_LISTINGS)
         found.update(stored)
     return [found[keys[listing.pk]] for listing in listings]

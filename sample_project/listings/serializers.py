@@ -64,6 +64,41 @@ class ListingSerializer(serializers.ModelSerializer):
         read_only_fields = fields
 
 
+#: The model fields a card shows: a list page loads these columns and no others
+#: (``.only()``: not the description, not the host's email or password hash).
+LISTING_CARD_FIELDS = (
+    "id", "title", "city", "price_per_night", "max_guests", "bedrooms", "host__username",
+)
+# The price as ListingSerializer renders it: a string with two decimals (DRF's DecimalField
+# with COERCE_DECIMAL_TO_STRING, its default), from the model field's own digits.
+_PRICE = serializers.DecimalField(
+    max_digits=Listing._meta.get_field("price_per_night").max_digits,
+    decimal_places=Listing._meta.get_field("price_per_night").decimal_places,
+)
+
+
+def listing_card(listing: Listing) -> dict:
+    """``ListingSerializer(listing).data`` as a plain dict, built without DRF's field machinery.
+
+    A list page shows up to 100 cards. For each card a serializer calls ``get_attribute`` and
+    ``to_representation`` on every field, and runs a nested serializer for the host; here each
+    value is one attribute read. ``ListingSerializer`` stays the contract (the OpenAPI schema,
+    the detail view's base): ``tests/api/test_listing_card.py`` holds the two equal, key for
+    key, in the same order. Needs the selector's annotations, like the serializer.
+    """
+    return {
+        "id": listing.pk,
+        "title": listing.title,
+        "city": listing.city,
+        "price_per_night": _PRICE.to_representation(listing.price_per_night),
+        "max_guests": listing.max_guests,
+        "bedrooms": listing.bedrooms,
+        "host": {"id": listing.host.pk, "username": listing.host.username},
+        "average_rating": listing.average_rating,
+        "review_count": listing.review_count,
+    }
+
+
 class ListingDetailSerializer(ListingSerializer):
     """One listing, with the longer fields a list leaves out."""
 

@@ -18,6 +18,7 @@ from listings.filters import ListingFilter
 from listings.permissions import IsHostOrAdminOrReadOnly, IsListingHostOrAdminOrReadOnly
 from listings.selectors import listing_list_visible_to
 from listings.serializers import (
+    LISTING_CARD_FIELDS,
     ListingDetailSerializer,
     ListingInputSerializer,
     ListingSerializer,
@@ -158,7 +159,10 @@ class ListingViewSet(viewsets.ModelViewSet):
     filterset_class = ListingFilter
 
     def get_queryset(self):
-        return listing_list_visible_to(user=self.request.user)
+        listings = listing_list_visible_to(user=self.request.user)
+        if self.action == "list":
+            return listings.only(*LISTING_CARD_FIELDS)  # a page of cards reads nothing else
+        return listings
 
     def get_serializer_class(self):
         if self.action == "list":
@@ -209,5 +213,10 @@ class ListingViewSet(viewsets.ModelViewSet):
         # Search parameters are for the list; on /listings/<id>/ they'd turn a listing
         # that exists into a confusing 404.
         if self.action != "list":
+            return queryset
+        # The bare catalogue, the page most visitors ask for, has nothing to filter. With no
+        # search parameter every filter is a no-op, but django-filter would still copy the
+        # filters, build a form class and validate a form for this request.
+        if not self.request.query_params.keys() & ListingFilter.base_filters.keys():
             return queryset
         return super().filter_queryset(queryset)
