@@ -141,7 +141,7 @@ def xdist_scope(nodeid: str) -> str:
 
 @pytest.hookimpl(optionalhook=True)
 def pytest_xdist_make_scheduler(config: pytest.Config, log: Any) -> Any:
-    """``-n N --dist loadscope`` schedules by :func:`xdist_scope` (largest units first)."""
+    """``-n N --dist loadscope`` schedules by :func:`xdist_scope` (units with most tests first)."""
     if config.getvalue("dist") != "loadscope":
         return None
     from xdist.scheduler import LoadScopeScheduling
