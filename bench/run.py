@@ -347,29 +347,29 @@ def course_memory() -> int:
 
 def notebook_times() -> list[Figure]:
     """Each lesson executed once with papermill, as `nexus run` does, and the most memory
-    everything it ran held at once (sampled every 0.2 s)."""
+    everything it ran held at once (sampled once a second: a sample reads every process's
+    memory map, about 0.1 s of CPU, so sampling faster slows the lesson it measures)."""
     from nexus import course_run
 
     out = REPO_ROOT / "build" / "bench"
     figures = []
     peak = {"bytes": 0, "lesson": ""}
     for path in sorted((REPO_ROOT / "notebooks").glob("*.ipynb")):
-        running = threading.Event()
-        running.set()
+        done = threading.Event()
 
-        def sample(lesson: str = path.name, running: threading.Event = running) -> None:
-            while running.is_set():
+        def sample(lesson: str = path.name, done: threading.Event = done) -> None:
+            while not done.is_set():
                 held = course_memory()
                 if held > peak["bytes"]:
                     peak.update(bytes=held, lesson=lesson)
-                time.sleep(0.2)
+                done.wait(1.0)
 
         sampler = threading.Thread(target=sample, daemon=True)
         sampler.start()
         try:
             result = course_run.run_notebook(path, out, progress_bar=False)
         finally:
-            running.clear()
+            done.set()
             sampler.join()
         figures.append(Figure("Notebooks", f"`{path.name}` run time", f"{result.seconds:.1f} s"
                               + ("" if result.ok else f" (failed: {result.failure})"),
