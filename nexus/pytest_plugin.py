@@ -131,8 +131,8 @@ def xdist_scope(nodeid: str) -> str:
 
     A notebook's cells depend on each other, and a module's tests share module-scoped fixtures
     (a Celery worker, an SMTP sink, a server). Tests parametrized by exercise or build step
-    (``test_checks.py::test_solution_passes[05.2]``) are split by lesson, so the two largest
-    modules spread over the workers.
+    (``test_checks.py::test_wrong_answer_fails_with_its_hint[05.2-…]``) are split by lesson, so
+    the two largest modules spread over the workers.
     """
     path = nodeid.split("::", 1)[0]
     lesson = _LESSON_PARAM.search(nodeid)

@@ -37,6 +37,9 @@ class Server(ManagedProcess):
         argv = [
             sys.executable, "-m", "gunicorn", "config.wsgi:application",
             "--bind", f"{HOST}:{self.port}", "--chdir", str(SAMPLE_PROJECT),
+            # gunicorn ≥ 25.1 opens a control socket at one path per user ($XDG_RUNTIME_DIR or
+            # ~/.gunicorn/gunicorn.ctl): every server the course starts would take it over.
+            "--no-control-socket",
         ]
         if self.config_file is None:
             # No config file: the course's small defaults (and the access log on stdout).

@@ -72,7 +72,8 @@ class ForkedServer:
         address = urlsplit(self.base_url)
         sys.argv = ["gunicorn", f"{PACKAGE}.wsgi:application",
                     "--bind", f"{address.hostname}:{address.port}",
-                    "--workers", "1", "--threads", "4", "--timeout", "60"]
+                    "--workers", "1", "--threads", "4", "--timeout", "60",
+                    "--no-control-socket"]  # one path per user: checks side by side would share it
         from gunicorn.app.wsgiapp import run
 
         run()

@@ -2,8 +2,12 @@
 
 The wrong answers of lesson NN live in ``wrong_answers_NN.py`` (one module per lesson that has
 exercises, found through the registry, not by globbing); ``probe.py`` runs them in a fresh process
-(its own ``nexus.start``, as a notebook kernel would), together with the functions solved in
-``solutions/``.
+(its own ``nexus.start``, as a notebook kernel would). The solutions pass where a learner's
+answers run: nbval executes ``solutions/`` in a kernel and compares each check's stored ``✓``
+line, so they are not run a second time here; a test holds every exercise to that.
+
+What a wrong answer is told doesn't depend on where PostgreSQL, Redis or the broker run, so the
+wrong answers are checked in the embedded profile only (``any_profile``).
 """
 
 from __future__ import annotations
@@ -11,6 +15,7 @@ from __future__ import annotations
 import importlib
 import json
 import os
+import re
 import subprocess
 import sys
 from functools import cache
@@ -71,14 +76,27 @@ def test_each_wrong_answer_has_a_hint_of_its_own():
         assert len(set(phrases)) == len(phrases), f"{exercise}: a hint phrase is repeated"
 
 
-@pytest.mark.slow
-@pytest.mark.parametrize("exercise", FUNCTION_EXERCISES)
-def test_solution_passes(exercise, probe_file):
-    result = probe(exercise[:2], probe_file)["solutions"][exercise]
-    assert result["passed"], result
+_CHECK_CALL = re.compile(r"""check\(\s*["'](?P<id>\d{2}\.\d+)["']""")
+
+
+def test_every_solution_is_proven_by_nbval():
+    """Each function exercise is checked in its solutions notebook, in a cell whose stored output
+    says ``✓ <id>`` and that nbval compares (not ``NBVAL_IGNORE_OUTPUT`` or ``NBVAL_SKIP``)."""
+    proven = set()
+    for path in sorted((REPO_ROOT / "solutions").glob("*.ipynb")):
+        for cell in json.loads(path.read_text())["cells"]:
+            source = "".join(cell["source"])
+            if cell["cell_type"] != "code" or "NBVAL_IGNORE_OUTPUT" in source \
+                    or "NBVAL_SKIP" in source:
+                continue
+            shown = "".join("".join(output.get("text", "")) for output in cell["outputs"])
+            proven |= {match["id"] for match in _CHECK_CALL.finditer(source)
+                       if f"✓ {match['id']}" in shown}
+    assert sorted(set(FUNCTION_EXERCISES) - proven) == []
 
 
 @pytest.mark.slow
+@pytest.mark.any_profile
 @pytest.mark.parametrize(("exercise", "index"), [
     pytest.param(exercise, index, id=f"{exercise}-{wrong.__name__}")
     for exercise, answers in WRONG_ANSWERS.items() for index, (wrong, _) in enumerate(answers)

@@ -19,7 +19,7 @@ pytestmark = pytest.mark.any_profile
      "sample_project/tests/tasks/test_booking_tasks.py"),
     ("tests/toolkit/test_cli.py::TestHelp::test_lists", "tests/toolkit/test_cli.py"),
     # Tests parametrized by exercise or build step split by lesson.
-    ("tests/exercises/test_checks.py::test_solution_passes[05.2]",
+    ("tests/exercises/test_checks.py::test_wrong_answer_fails_with_its_hint[05.2-no_index]",
      "tests/exercises/test_checks.py#05"),
     ("tests/exercises/test_checks.py::test_wrong_answer_fails_with_its_hint[11.3-4]",
      "tests/exercises/test_checks.py#11"),
