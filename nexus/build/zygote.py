@@ -7,8 +7,9 @@ before importing a line of the learner's code. The zygote is one Python process 
 those libraries once, **without any settings** (``DJANGO_SETTINGS_MODULE`` unset: a module that
 reads settings while it is imported fails to import here and is simply left for the child), then
 forks a child per command. The child changes to the project folder, takes the environment it
-was given, and runs the command as ``python -m module`` or ``python script.py`` would:
-``runpy`` with ``__main__``, ``sys.argv`` and ``sys.path[0]`` as the interpreter sets them. It is
+was given, and runs the command as ``python -m module``, ``python script.py`` or ``python -c
+code`` would: ``__main__``, ``sys.argv`` and ``sys.path`` as the interpreter sets them (the
+folder first, then the entries of the given ``PYTHONPATH``). It is
 still a process of its own: nothing of the caller (a notebook kernel, pytest) is in it, and its
 output goes to a file the caller reads.
 
@@ -90,12 +91,19 @@ def _child(request: dict) -> None:
 
         if argv[0] == "-m":
             sys.argv = [argv[1], *argv[2:]]
-            sys.path[0] = os.getcwd()
+            _set_path(os.getcwd())
             runpy.run_module(argv[1], run_name="__main__", alter_sys=True)
+        elif argv[0] == "-c":
+            sys.argv = ["-c", *argv[2:]]
+            _set_path("")  # `python -c` looks in the current folder first
+            main = sys.modules["__main__"]
+            for name in [name for name in vars(main) if not name.startswith("__")]:
+                delattr(main, name)  # the zygote's own names are not the command's
+            exec(compile(argv[1], "<string>", "exec"), vars(main))
         else:
             script = os.path.abspath(argv[0])
             sys.argv = [script, *argv[1:]]
-            sys.path[0] = os.path.dirname(script)
+            _set_path(os.path.dirname(script))
             runpy.run_path(script, run_name="__main__")
         code = 0
     except SystemExit as exc:
@@ -113,8 +121,24 @@ def _child(request: dict) -> None:
         os._exit(code)
 
 
+#: The zygote's own PYTHONPATH entries, which a child started with another environment lacks.
+_OWN_PYTHONPATH: list[str] = []
+
+
+def _entries(pythonpath: str) -> list[str]:
+    return [os.path.abspath(entry) for entry in pythonpath.split(os.pathsep) if entry]
+
+
+def _set_path(first: str) -> None:
+    """``sys.path`` as a new interpreter with this environment would have it: ``first``, the
+    entries of ``PYTHONPATH``, then the interpreter's own (standard library, site-packages)."""
+    inherited = [entry for entry in sys.path[1:] if entry not in _OWN_PYTHONPATH]
+    sys.path[:] = [first, *_entries(os.environ.get("PYTHONPATH", "")), *inherited]
+
+
 def serve(path: str, parent: int) -> None:
     """Listen on the Unix socket ``path`` and fork a child per request, until ``parent`` dies."""
+    _OWN_PYTHONPATH[:] = _entries(os.environ.get("PYTHONPATH", ""))
     _preload()
     listener = socket.socket(socket.AF_UNIX, socket.SOCK_STREAM)
     listener.bind(path)
@@ -193,7 +217,8 @@ class Zygote:
 
     def run(self, argv: Sequence[str], *, cwd: Path, env: Mapping[str, str],
             timeout: float) -> Finished:
-        """Run ``argv`` (``["-m", "module", …]`` or ``["script.py", …]``) as a child."""
+        """Run ``argv`` (``["-m", "module", …]``, ``["script.py", …]`` or ``["-c", code, …]``)
+        as a child."""
         with tempfile.TemporaryDirectory(prefix="nexus-zygote-") as folder:
             outputs = {name: os.path.join(folder, name) for name in ("stdout", "stderr")}
             connection = socket.socket(socket.AF_UNIX, socket.SOCK_STREAM)
@@ -262,7 +287,8 @@ def shared() -> Zygote | None:
 
 def run(argv: Sequence[str], *, cwd: Path, env: Mapping[str, str], timeout: float,
         start: bool = True, fork: bool = True) -> Finished:
-    """Run ``python ARGV`` in ``cwd`` with ``env`` (exactly that environment), as a process of
+    """Run ``python ARGV`` (``["-m", "module", …]``, ``["script.py", …]`` or ``["-c", code,
+    …]``) in ``cwd`` with ``env`` (exactly that environment), as a process of
     its own forked from the zygote — or started with ``subprocess`` where there is none (or
     none yet and ``start`` is false), or where ``fork`` is false: a command that must run
     before any library is imported (:mod:`nexus.build.clock` replaces ``datetime.date``, which

@@ -47,6 +47,34 @@ def test_a_module_runs_as_main_and_its_exit_code_and_stderr_come_back(server, tm
     assert (done.returncode, done.stdout, done.stderr.strip()) == (3, "", "to stderr")
 
 
+def test_code_runs_as_python_c_with_the_given_pythonpath(server, tmp_path):
+    """``["-c", code, args…]``: what ``python -c`` does — ``__main__`` without the zygote's
+    names, ``sys.argv[0] == "-c"``, the current folder then PYTHONPATH's entries first."""
+    library = tmp_path / "library"
+    library.mkdir()
+    (library / "learner_settings.py").write_text("DEBUG = False\n")
+    code = ("import sys, learner_settings\n"
+            "print(sys.argv, sys.path[:2], learner_settings.DEBUG, sorted(n for n in dir() "
+            "if not n.startswith('__')))\n")
+    done = server.run(["-c", code, "a"], cwd=tmp_path, env={"PYTHONPATH": str(library)},
+                      timeout=30)
+    assert done.returncode == 0, done.stderr
+    assert done.stdout.strip() == \
+        f"['-c', 'a'] ['', '{library}'] False ['learner_settings', 'sys']"
+
+
+def test_pythonpath_is_the_childs_not_the_zygotes(tmp_path, monkeypatch):
+    (tmp_path / "only_in_the_parent.py").write_text("")
+    monkeypatch.setenv("PYTHONPATH", str(tmp_path))
+    started = zygote.Zygote.start()
+    try:
+        done = started.run(["-c", "import only_in_the_parent"], cwd=Path("/"), env={},
+                           timeout=30)
+    finally:
+        started.close()
+    assert done.returncode == 1 and "No module named 'only_in_the_parent'" in done.stderr
+
+
 def test_an_exception_is_a_traceback_and_exit_1(server, tmp_path):
     path = script(tmp_path, "raise ValueError('no such city')\n")
     done = server.run([str(path)], cwd=tmp_path, env={}, timeout=30)

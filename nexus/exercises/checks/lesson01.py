@@ -21,13 +21,12 @@ from __future__ import annotations
 import json
 import os
 import secrets
-import subprocess
-import sys
 import tempfile
 from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
 
+from nexus.build import zygote
 from nexus.build.run import build_step
 from nexus.exercises.checks.support import for_all
 from nexus.exercises.registry import Fail, exercise, lesson
@@ -207,11 +206,14 @@ def _import_settings(sources: dict[str, str], secret: str) -> dict:
     with tempfile.TemporaryDirectory(prefix="nexus-check-") as folder:
         for name, text in sources.items():
             Path(folder, f"{name}.py").write_text(text, encoding="utf-8")
-        done = subprocess.run(
-            [sys.executable, "-c", _IMPORT_DRIVER, secret, *sources],
-            env=_clean_environment(PYTHONPATH=folder), cwd=folder,
-            capture_output=True, text=True, timeout=60, check=False,
-        )
+        # A fresh Python, forked from one that has imported Django already (nexus.build.zygote).
+        done = zygote.run(["-c", _IMPORT_DRIVER, secret, *sources],
+                          env=_clean_environment(PYTHONPATH=folder), cwd=Path(folder), timeout=60)
+    if done.timed_out:
+        raise Fail(expected="settings modules that import in a moment", got="no answer in 60 s",
+                   hint="a settings module runs when it is imported: something in it waits "
+                        "(input(), a network call); settings should only read values.",
+                   look='lesson 01, "4. How secrets really leak"')
     if done.returncode != 0:
         raise RuntimeError(f"settings import driver failed: {_last_line(done.stderr)}")
     return json.loads(done.stdout)
@@ -305,19 +307,22 @@ def check_production_settings(production_settings) -> None:
     with tempfile.TemporaryDirectory(prefix="nexus-check-") as folder:
         Path(folder, "learner_production.py").write_text(text, encoding="utf-8")
         path = os.pathsep.join([folder, str(SAMPLE_PROJECT)])
-        refused = subprocess.run(
-            [sys.executable, "manage.py", "check", "--settings=learner_production"],
-            cwd=SAMPLE_PROJECT, capture_output=True, text=True, timeout=120, check=False,
-            env=_clean_environment(PYTHONPATH=path, DJANGO_ALLOWED_HOSTS=host),
+        # Fresh Pythons, forked from one that has imported Django already (nexus.build.zygote).
+        refused = zygote.run(
+            ["manage.py", "check", "--settings=learner_production"], cwd=SAMPLE_PROJECT,
+            timeout=120, env=_clean_environment(PYTHONPATH=path, DJANGO_ALLOWED_HOSTS=host),
         )
         secret = secrets.token_urlsafe(40)
-        started = subprocess.run(
-            [sys.executable, "-c", _SETTINGS_PROBE],
-            cwd=SAMPLE_PROJECT, capture_output=True, text=True, timeout=120, check=False,
+        started = zygote.run(
+            ["-c", _SETTINGS_PROBE], cwd=SAMPLE_PROJECT, timeout=120,
             env=_clean_environment(PYTHONPATH=path, DJANGO_ALLOWED_HOSTS=host,
                                    DJANGO_SECRET_KEY=secret,
                                    DJANGO_SETTINGS_MODULE="learner_production"),
         )
+    if refused.timed_out or started.timed_out:
+        raise Fail(expected="`manage.py check` to finish", got="no answer in 120 s",
+                   hint="a settings module runs when it is imported: something in it waits "
+                        "(input(), a network call); settings should only read values.", look=look)
     if refused.returncode == 0:
         raise Fail(expected="`manage.py check` fails when DJANGO_SECRET_KEY is not set",
                    got="it started without a secret",

@@ -275,11 +275,10 @@ def _run_on_django(values: dict, env: dict[str, str]) -> dict:
     import json
     import os
     import pickle
-    import subprocess
-    import sys
     import tempfile
     from pathlib import Path
 
+    from nexus.build import zygote
     from nexus.paths import SAMPLE_PROJECT
 
     try:
@@ -295,9 +294,9 @@ def _run_on_django(values: dict, env: dict[str, str]) -> dict:
             "# Preload stays off on purpose (lesson 11), as production.py decides too.\n"
             'SILENCED_SYSTEM_CHECKS = ["security.W021"]\n')
         clean = {k: v for k, v in os.environ.items() if k in ("PATH", "HOME", "LANG")}
-        done = subprocess.run(
-            [sys.executable, "-c", _PROBE], cwd=SAMPLE_PROJECT, capture_output=True, text=True,
-            timeout=120, check=False,
+        # A fresh Python, forked from one that has imported Django already (nexus.build.zygote).
+        done = zygote.run(
+            ["-c", _PROBE], cwd=SAMPLE_PROJECT, timeout=120,
             env=clean | env | {"DJANGO_SETTINGS_MODULE": "check_production",
                                "PYTHONPATH": os.pathsep.join([folder, str(SAMPLE_PROJECT)])})
     line = next((x for x in done.stdout.splitlines() if x.startswith("NEXUS-PROBE ")), None)
