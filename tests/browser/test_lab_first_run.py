@@ -7,7 +7,7 @@ from __future__ import annotations
 import pytest
 from playwright.sync_api import expect
 
-pytestmark = pytest.mark.slow
+pytestmark = [pytest.mark.slow, pytest.mark.any_profile]  # JupyterLab's first open, any profile
 
 
 def test_the_first_open_shows_the_notebook_and_asks_nothing(watched_page, course_lab):

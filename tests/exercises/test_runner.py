@@ -62,6 +62,7 @@ def test_nexus_check_on_the_unsolved_exercises_prints_failures_and_exits_1(progr
     assert "build" in shown.stdout.splitlines()[0]  # build steps counted apart
 
 
+@pytest.mark.any_profile
 @pytest.mark.parametrize("lesson", ["99", "abc", "42"])
 def test_an_unknown_lesson_exits_2_with_one_line(lesson, progress_file):
     done = nexus_cli("check", lesson, progress_file=progress_file)
