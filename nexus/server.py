@@ -10,6 +10,7 @@ notebook creates through the ORM are what the API returns.
 
 from __future__ import annotations
 
+import http.client
 import sys
 from pathlib import Path
 
@@ -19,6 +20,10 @@ from nexus.paths import SAMPLE_PROJECT
 from nexus.proc import HOST, free_port, port_answers
 
 __all__ = ["Server", "serve"]
+
+#: What :meth:`Server.serving` asks for: no view has this path, so the answer is Django's 404,
+#: reached through the middleware and the URLconf without touching the database or the cache.
+READY_PATH = "/.nexus-ready"
 
 
 class Server(ManagedProcess):
@@ -53,7 +58,7 @@ class Server(ManagedProcess):
             if value is not None:
                 argv += [flag, str(value)]
         self.launch(
-            argv, env=child_environment(env, settings=settings), ready=self.answers, timeout=30,
+            argv, env=child_environment(env, settings=settings), ready=self.serving, timeout=30,
             failed=f"gunicorn did not start on {HOST}:{self.port}",
             fix="fix the error above in sample_project/ (`python manage.py check` shows it)",
         )
@@ -61,6 +66,26 @@ class Server(ManagedProcess):
     def answers(self) -> bool:
         """True while gunicorn runs and accepts connections on its port."""
         return self.process.poll() is None and port_answers(self.port)
+
+    def serving(self) -> bool:
+        """True once a worker has answered an HTTP request.
+
+        gunicorn's master listens before its workers have imported the project (a sync worker
+        accepts only once its app is loaded), so until then a request waits in the backlog for
+        a worker's whole start: on a busy machine, longer than a client's timeout. The first
+        answer also loads the URLconf, which Django imports on a worker's first request.
+        """
+        if not self.answers():
+            return False
+        connection = http.client.HTTPConnection(HOST, self.port, timeout=30)
+        try:
+            connection.request("GET", READY_PATH)
+            connection.getresponse().read()
+            return True
+        except (OSError, http.client.HTTPException):
+            return False
+        finally:
+            connection.close()
 
     def url(self, path: str = "/") -> str:
         """The absolute URL of ``path`` on this server."""
