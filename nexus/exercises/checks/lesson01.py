@@ -62,6 +62,11 @@ def _clean_environment(**extra: str) -> dict[str, str]:
     return env
 
 
+#: The hint when a fresh Python importing the learner's settings never finished.
+_HANGS = ("a settings module runs when it is imported: something in it waits (input(), a network "
+          "call); settings should only read values.")
+
+
 def _last_line(text: str) -> str:
     lines = [line.strip() for line in text.strip().splitlines() if line.strip()]
     return lines[-1][:200] if lines else "(no output)"
@@ -211,9 +216,7 @@ def _import_settings(sources: dict[str, str], secret: str) -> dict:
                           env=_clean_environment(PYTHONPATH=folder), cwd=Path(folder), timeout=60)
     if done.timed_out:
         raise Fail(expected="settings modules that import in a moment", got="no answer in 60 s",
-                   hint="a settings module runs when it is imported: something in it waits "
-                        "(input(), a network call); settings should only read values.",
-                   look='lesson 01, "4. How secrets really leak"')
+                   hint=_HANGS, look='lesson 01, "4. How secrets really leak"')
     if done.returncode != 0:
         raise RuntimeError(f"settings import driver failed: {_last_line(done.stderr)}")
     return json.loads(done.stdout)
@@ -321,8 +324,7 @@ def check_production_settings(production_settings) -> None:
         )
     if refused.timed_out or started.timed_out:
         raise Fail(expected="`manage.py check` to finish", got="no answer in 120 s",
-                   hint="a settings module runs when it is imported: something in it waits "
-                        "(input(), a network call); settings should only read values.", look=look)
+                   hint=_HANGS, look=look)
     if refused.returncode == 0:
         raise Fail(expected="`manage.py check` fails when DJANGO_SECRET_KEY is not set",
                    got="it started without a secret",
