@@ -16,9 +16,15 @@ from urllib.parse import urlsplit
 
 import pytest
 from django.db import connections
+from playwright.sync_api import expect
 
 from payments.models import Payment
 from testsupport.payments import PaymentStack, future_booking, running_stack
+
+# expect() waits 5 s by default: Swagger UI's and ReDoc's bundles took longer than that to
+# render beside three other test streams on 2 cores. These tests are about what a page loads
+# and shows, not how fast: its assertions wait as long as its actions do (15 s, below).
+expect.set_options(timeout=15_000)
 
 sync_api = pytest.importorskip(
     "playwright.sync_api",
