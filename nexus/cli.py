@@ -266,6 +266,28 @@ def cmd_progress(args: argparse.Namespace) -> int:
     return runner.progress_command()
 
 
+@command("renumber", "renumber lessons across the repository in one step (a dry run unless "
+         "--apply)",
+         Arg("--insert", action="append", default=[], metavar="NN[=topic]",
+             help="a new lesson will be number NN in the final course (e.g. 05=middleware): "
+             "every lesson from there on moves up; repeat for several"),
+         Arg("--move", action="append", default=[], metavar="OLD=NEW",
+             help="give lesson OLD the number NEW (e.g. 06=07); repeat for several"),
+         Arg("--apply", action="store_true",
+             help="do it: edit the files, `git mv` the renamed ones, log the renumbering for "
+             "learners' progress (default: print the plan only)"),
+         Arg("--allow-dirty", action="store_true",
+             help="apply even if tracked files have uncommitted changes"),
+         Arg("--root", default=None, help="the repository (default: this checkout)"))
+def cmd_renumber(args: argparse.Namespace) -> int:
+    from nexus import renumber
+    from nexus.paths import REPO_ROOT
+
+    root = Path(args.root).resolve() if args.root else REPO_ROOT
+    return renumber.run(root=root, inserts=args.insert, moves=args.move, apply=args.apply,
+                        allow_dirty=args.allow_dirty)
+
+
 def build_parser() -> argparse.ArgumentParser:
     """The ``nexus`` argument parser, built from :data:`COMMANDS`."""
     parser = _Parser(prog="nexus", description="Project Nexus Workbook: the course toolkit.")
