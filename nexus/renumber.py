@@ -628,7 +628,8 @@ def next_steps(plan: Plan) -> str:
     steps += ["make golden   # re-record notebooks/ and solutions/ (outputs show the numbers)",
               "make test     # toolkit, exercises (stubs fail, wrong answers), nbval"]
     if plan.git:
-        steps.append("git diff --cached -M --stat, then commit: every change is staged")
+        steps.append("git diff --cached -B -M --stat (-B pairs the reused lessonNN.py names), "
+                     "then commit: every change is staged")
     return "next:\n" + "\n".join(f"  {n}. {s}" for n, s in enumerate(steps, start=1))
 
 
