@@ -112,9 +112,21 @@ def process_name(pid: int | None) -> str | None:
         return None
 
 
-def _started(pid: int) -> float | None:
+def _started(pid: int) -> tuple[float, float] | None:
+    """When ``pid`` started: seconds since the epoch, and seconds since the machine booted.
+
+    psutil derives the first from the second on Linux (``/proc/PID/stat`` counts clock ticks
+    since boot; it adds the boot time, which ``/proc/stat`` gives on the *current* wall clock).
+    So when the wall clock is stepped (NTP, a VM restored from a snapshot, a manual change),
+    every process's start time in epoch seconds moves by the step, while its time since boot
+    stays put. On macOS the kernel keeps each process's start as a wall-clock time and the boot
+    time is what a step moves (psutil 7 corrects for a step within one Python, from the boot time
+    it read at import, not across Pythons). Recording both lets :func:`live_pid` recognise a
+    process whichever of the two a clock step moved.
+    """
     try:
-        return psutil.Process(pid).create_time()
+        started = psutil.Process(pid).create_time()
+        return started, started - psutil.boot_time()
     except psutil.Error:
         return None
 
@@ -122,7 +134,8 @@ def _started(pid: int) -> float | None:
 def write_pid(pidfile: Path, pid: int) -> None:
     """Record ``pid`` with its start time, so that :func:`live_pid` can tell it from a reuse."""
     started = _started(pid)
-    pidfile.write_text(f"{pid} {started:.3f}\n" if started is not None else f"{pid}\n")
+    pidfile.write_text(f"{pid} {started[0]:.3f} {started[1]:.3f}\n" if started is not None
+                       else f"{pid}\n")
 
 
 def read_pid(pidfile: Path) -> int | None:
@@ -138,20 +151,29 @@ def live_pid(pidfile: Path) -> int | None:
 
     Stale means gone, a zombie, or — after a crash or a reboot — the pid now taken by another
     program: its start time differs from the one :func:`write_pid` recorded (that process is
-    neither ours to wait for nor to kill).
+    neither ours to wait for nor to kill). The start time is compared both as a wall-clock time
+    and as a time since boot, and either matching is enough: a step of the wall clock moves one
+    of them (see :func:`_started`), so comparing only one took a running server for a stale one
+    after a clock step and started a second beside it. A pid reused by another program started
+    at another moment, which both show.
     """
     pid = read_pid(pidfile)
     if not pid_alive(pid):
         return None
     assert pid is not None
     try:
-        recorded = float(pidfile.read_text().split()[1])
-    except (OSError, ValueError, IndexError):
-        return pid  # a pid file without a start time (written by an older toolkit)
+        recorded = [float(field) for field in pidfile.read_text().split()[1:3]]
+    except (OSError, ValueError):
+        recorded = []
     started = _started(pid)
-    if started is not None and abs(started - recorded) > 1:
-        return None
-    return pid
+    if not recorded or started is None:
+        return pid  # no start time recorded (an older toolkit's file), or none readable now
+    # 1 s for the recorded rounding; 2 s since boot, as /proc/stat gives the boot time in
+    # whole seconds.
+    if abs(started[0] - recorded[0]) <= 1 or (
+            len(recorded) > 1 and abs(started[1] - recorded[1]) <= 2):
+        return pid
+    return None
 
 
 # --- waiting --------------------------------------------------------------------------------------

@@ -28,8 +28,9 @@ def test_a_pid_file_is_stale_when_its_pid_was_taken_by_another_program(tmp_path)
     pidfile = tmp_path / "server.pid"
     write_pid(pidfile, os.getpid())
     assert live_pid(pidfile) == os.getpid()
-    pid, started = pidfile.read_text().split()
-    # The same pid, started at another time: after a reboot, some other program's.
+    pid, started, _since_boot = pidfile.read_text().split()
+    # The same pid, started at another time: after a reboot, some other program's (a file of
+    # an older toolkit, which recorded the epoch time only).
     pidfile.write_text(f"{pid} {float(started) - 3600:.3f}\n")
     assert live_pid(pidfile) is None
     pidfile.write_text(f"{pid}\n")  # no start time recorded: the pid alone decides
@@ -57,3 +58,25 @@ def test_a_postmaster_pid_naming_another_program_is_cleared(tmp_path, monkeypatc
     lock.write_text(f"{os.getpid()}\n{postgres.data_dir}\n0\n5432\n")
     postgres._clear_stale_lock()
     assert not lock.exists()
+
+
+def test_a_running_pid_is_still_ours_after_the_wall_clock_is_stepped(tmp_path, monkeypatch):
+    """A step of the wall clock (NTP, a VM restored from a snapshot) moves psutil's start times
+    on Linux: a CI run once took every running service for a stale one and started another."""
+    pidfile = tmp_path / "server.pid"
+    write_pid(pidfile, os.getpid())
+    step = 40.0  # seconds, as measured on this kind of machine after a VM snapshot
+    real_create_time, real_boot_time = psutil.Process.create_time, psutil.boot_time
+    # Linux: the boot time (read on the current clock) moves, so the start in epoch seconds does.
+    monkeypatch.setattr(psutil, "boot_time", lambda: real_boot_time() + step)
+    monkeypatch.setattr(psutil.Process, "create_time",
+                        lambda self: real_create_time(self) + step)
+    assert live_pid(pidfile) == os.getpid()
+    # macOS: the start is kept as a wall-clock time; the boot time is what moves.
+    monkeypatch.setattr(psutil.Process, "create_time", real_create_time)
+    assert live_pid(pidfile) == os.getpid()
+    # A pid taken by another program started at another moment: neither time matches.
+    pid, started, since_boot = pidfile.read_text().split()
+    pidfile.write_text(f"{pid} {float(started) - 3600:.3f} {float(since_boot) - 3600:.3f}\n")
+    monkeypatch.setattr(psutil, "boot_time", real_boot_time)
+    assert live_pid(pidfile) is None
