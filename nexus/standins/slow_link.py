@@ -16,18 +16,18 @@ longer. ``delay`` may be changed while the link runs (new bytes get the new dela
 time from one handling many at once.
 
 Like :class:`~nexus.standins.slow_upstream.SlowUpstream`, it is an asyncio server running its
-own event loop in a background thread of the process that opens it.
+own event loop in a background thread of the process that opens it
+(:class:`~nexus.standins.loop_server.LoopServer`).
 """
 
 from __future__ import annotations
 
 import asyncio
 import contextlib
-import threading
-from typing import Self
 from urllib.parse import urlsplit, urlunsplit
 
 from nexus.proc import HOST
+from nexus.standins.loop_server import LoopServer
 
 __all__ = ["SlowLink"]
 
@@ -37,12 +37,15 @@ CHUNK = 64 * 1024
 MAX_CONNECTIONS = 200
 
 
-class SlowLink:
+class SlowLink(LoopServer):
     """A TCP relay on a free loopback port to the server of ``url``, ``delay`` s further away.
 
     ``url`` is a service URL with a host and port (``postgres://user@127.0.0.1:5432/db``);
     :attr:`url` is the same URL pointing at the link instead.
     """
+
+    name = "slow link"
+    backlog = MAX_CONNECTIONS
 
     def __init__(self, url: str, *, delay: float = 0.02) -> None:
         self.target = urlsplit(url)
@@ -52,14 +55,7 @@ class SlowLink:
         self.connections = 0  # client connections open now
         self.peak = 0  # the most open at once since the last reset()
         self.opened = 0  # client connections accepted since the last reset()
-        self.port = 0
-        self._loop = asyncio.new_event_loop()
-        self._ready = threading.Event()
-        self._stopped = False
-        self._thread = threading.Thread(target=self._run, name="slow-link", daemon=True)
-        self._thread.start()
-        if not self._ready.wait(5):
-            raise RuntimeError("the slow link did not start within 5 s")
+        self._start()
 
     # --- the public side -------------------------------------------------------------------------
     @property
@@ -75,45 +71,19 @@ class SlowLink:
         self.opened = 0
         self.peak = self.connections
 
-    def stop(self) -> None:
-        """Stop the link and close its connections (idempotent)."""
-        if self._stopped:
-            return
-        self._stopped = True
-        self._loop.call_soon_threadsafe(self._shutdown.set)
-        self._thread.join(timeout=5)
-
-    def __enter__(self) -> Self:
-        return self
-
-    def __exit__(self, *exc: object) -> None:
-        self.stop()
-
     def __repr__(self) -> str:
         return (f"<SlowLink {HOST}:{self.port} → {self.target.hostname}:{self.target.port}: "
                 f"{self.delay * 1000:.0f} ms>")
 
     # --- the relay, in its own thread and event loop -------------------------------------------
-    def _run(self) -> None:
-        asyncio.set_event_loop(self._loop)
-        try:
-            self._loop.run_until_complete(self._serve())
-        finally:
-            self._loop.close()
-
-    async def _serve(self) -> None:
-        self._shutdown = asyncio.Event()
+    async def _opening(self) -> None:
         self._slots = asyncio.Semaphore(MAX_CONNECTIONS)
         self._writers: set[asyncio.StreamWriter] = set()
-        server = await asyncio.start_server(self._connection, HOST, 0, backlog=MAX_CONNECTIONS)
-        self.port = server.sockets[0].getsockname()[1]
-        self._ready.set()
-        async with server:
-            await self._shutdown.wait()
-            server.close()
-            for writer in list(self._writers):  # their pumps see the end and return
-                writer.close()
-            await asyncio.sleep(0.05)
+
+    async def _closing(self) -> None:
+        for writer in list(self._writers):  # their pumps see the end and return
+            writer.close()
+        await asyncio.sleep(0.05)
 
     async def _connection(self, client_reader: asyncio.StreamReader,
                           client_writer: asyncio.StreamWriter) -> None:
