@@ -23,13 +23,14 @@ from nexus.proc import wait_until
 from nexus.queries import captured_sql, count_queries
 from nexus.redis_tools import hit_ratio, keyspace, private_redis
 from nexus.server import serve
+from nexus.standins.slow_link import SlowLink
 from nexus.standins.slow_upstream import SlowUpstream
 from nexus.worker import queue_length, worker
 
 __all__ = [
-    "SlowUpstream", "auth_headers", "captured_sql", "check", "count_queries", "er_diagram",
-    "hit_ratio", "keyspace", "mailbox", "private_redis", "queue_length", "serve", "show", "start",
-    "status", "tree", "wait_until", "worker",
+    "SlowLink", "SlowUpstream", "auth_headers", "captured_sql", "check", "count_queries",
+    "er_diagram", "hit_ratio", "keyspace", "mailbox", "private_redis", "queue_length", "serve",
+    "show", "start", "status", "tree", "wait_until", "worker",
 ]
 
 

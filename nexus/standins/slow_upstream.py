@@ -20,13 +20,12 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import json
-import threading
-from typing import Self
 from urllib.parse import parse_qsl, urlsplit
 
 import httpx
 
 from nexus.proc import HOST
+from nexus.standins.loop_server import LoopServer
 
 __all__ = ["SlowUpstream"]
 
@@ -43,12 +42,15 @@ HOP_BY_HOP = frozenset({"connection", "keep-alive", "proxy-authenticate", "proxy
                         "proxy-connection", "te", "trailer", "transfer-encoding", "upgrade"})
 
 
-class SlowUpstream:
+class SlowUpstream(LoopServer):
     """An HTTP/1.1 server on a free loopback port answering after ``delay`` seconds.
 
     With ``forward_to`` (a base URL such as ``http://127.0.0.1:8000``) it waits, then relays
     the request there and relays the answer back: the same API, ``delay`` further away.
     """
+
+    name = "slow upstream"
+    backlog = MAX_CONNECTIONS
 
     def __init__(self, *, delay: float = 0.1, forward_to: str | None = None) -> None:
         self.delay = delay
@@ -56,14 +58,7 @@ class SlowUpstream:
         self.served = 0  # requests answered
         self.in_flight = 0  # requests being answered right now
         self.peak = 0  # the most requests in flight at once since the last reset()
-        self.port = 0
-        self._loop = asyncio.new_event_loop()
-        self._ready = threading.Event()
-        self._stopped = False
-        self._thread = threading.Thread(target=self._run, name="slow-upstream", daemon=True)
-        self._thread.start()
-        if not self._ready.wait(5):
-            raise RuntimeError("the slow upstream did not start within 5 s")
+        self._start()
 
     # --- the public side -------------------------------------------------------------------------
     @property
@@ -79,53 +74,27 @@ class SlowUpstream:
         self.served = 0
         self.peak = self.in_flight
 
-    def stop(self) -> None:
-        """Stop the server and its thread (idempotent)."""
-        if self._stopped:
-            return
-        self._stopped = True
-        self._loop.call_soon_threadsafe(self._shutdown.set)
-        self._thread.join(timeout=5)
-
-    def __enter__(self) -> Self:
-        return self
-
-    def __exit__(self, *exc: object) -> None:
-        self.stop()
-
     def __repr__(self) -> str:
         target = f", forwarding to {self.forward_to.netloc}" if self.forward_to else ""
         return f"<SlowUpstream at {self.base_url}: {self.delay * 1000:.0f} ms{target}>"
 
     # --- the server, in its own thread and event loop ------------------------------------------
-    def _run(self) -> None:
-        asyncio.set_event_loop(self._loop)
-        try:
-            self._loop.run_until_complete(self._serve())
-        finally:
-            self._loop.close()
-
-    async def _serve(self) -> None:
-        self._shutdown = asyncio.Event()
+    async def _opening(self) -> None:
         self._slots = asyncio.Semaphore(MAX_CONNECTIONS)
         self._connections: dict[asyncio.Task, asyncio.StreamWriter] = {}
         self._relay_slots = asyncio.Semaphore(RELAY_CONNECTIONS)
         # trust_env=False: no proxy from the environment between two loopback servers.
         self._client = httpx.AsyncClient(trust_env=False, timeout=30,
                                          limits=httpx.Limits(max_connections=RELAY_CONNECTIONS))
-        server = await asyncio.start_server(self._connection, HOST, 0, backlog=MAX_CONNECTIONS)
-        self.port = server.sockets[0].getsockname()[1]
-        self._ready.set()
-        async with server:
-            await self._shutdown.wait()
-            server.close()
-            # Kept-alive connections would outlive the server: close them (their handlers see
-            # the end of the stream and return) before the loop closes.
-            for writer in self._connections.values():
-                writer.close()
-            if self._connections:
-                await asyncio.wait(list(self._connections), timeout=2)
-            await self._client.aclose()
+
+    async def _closing(self) -> None:
+        # Kept-alive connections would outlive the server: close them (their handlers see the
+        # end of the stream and return) before the loop closes.
+        for writer in self._connections.values():
+            writer.close()
+        if self._connections:
+            await asyncio.wait(list(self._connections), timeout=2)
+        await self._client.aclose()
 
     async def _connection(self, reader: asyncio.StreamReader,
                           writer: asyncio.StreamWriter) -> None:

@@ -82,6 +82,47 @@ def test_serve_with_the_projects_gunicorn_config_file():
         conn.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
 
 
+ASGI_SCRIPT = """
+import os, requests, nexus
+from nexus.load import run_load
+nexus.start("toolkit-server-asgi", quiet=True)
+try:
+    nexus.serve(asgi=True, threads=4)
+except nexus.errors.NexusError as exc:
+    print("refused:", "WSGI workers only" in str(exc.message()))
+link = nexus.SlowLink(os.environ["DATABASE_URL"], delay=0.05)
+server = nexus.serve(asgi=True, workers=1, env={"DATABASE_URL": link.url})
+assert nexus.serve(asgi=True, workers=1, env={"DATABASE_URL": link.url}) is server
+print(repr(server).startswith("<gunicorn (uvicorn workers, ASGI)"))
+answer = requests.get(server.url("/api/listings/1/availability/"), timeout=10,
+                      params={"check_in": "2031-03-08", "check_out": "2031-03-12"})
+print(answer.status_code, answer.headers["server"], answer.json()["nights"])
+log = server.log_path.read_text()
+print("Using worker: uvicorn_worker.UvicornWorker" in log, log.count("Booting worker"))
+# One worker process, four requests waiting on the database at once: each request's
+# synchronous part (the ORM's queries) runs in a thread of its own, on a connection of its own.
+link.reset()
+result = run_load(server.base_url, "/api/listings/1/availability/"
+                  "?check_in=2031-03-08&check_out=2031-03-12", total=4, concurrency=4)
+print(result.statuses, link.opened, link.peak >= 3)  # a race can make 2 out of 1 at a time
+server.stop()
+print(server.process.poll() is not None)
+"""
+
+
+@pytest.mark.slow
+def test_serve_asgi_runs_config_asgi_under_uvicorns_worker_class():
+    """``asgi=True``: gunicorn with uvicorn's worker serves ``config.asgi``, requests at once."""
+    done = subprocess.run([sys.executable, "-c", ASGI_SCRIPT], cwd=REPO_ROOT,
+                          capture_output=True, text=True, timeout=120, check=False)
+    assert done.returncode == 0, done.stderr
+    assert done.stdout.splitlines() == ["refused: True", "True", "200 uvicorn 4", "True 1",
+                                        "{200: 4} 4 True", "True"]
+    with POSTGRES.connect() as conn:
+        name = database_name("toolkit-server-asgi")
+        conn.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
+
+
 KILLED_PARENT_SCRIPT = """
 import time
 from nexus.server import Server
