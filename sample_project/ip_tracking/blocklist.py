@@ -16,8 +16,6 @@ through a Redis outage.
 
 from __future__ import annotations
 
-import threading
-
 from config.cache import Generation
 from ip_tracking.addresses import IPAddress, IPNetwork
 from ip_tracking.selectors import blocked_ip_networks
@@ -25,8 +23,9 @@ from ip_tracking.selectors import blocked_ip_networks
 #: The counter every blocklist write bumps (the cache's KEY_PREFIX is added by Django).
 GENERATION = Generation("ip_tracking:blocklist:generation")
 
+# (generation, networks). Replaced whole, never changed in place: a thread reads either the
+# old tuple or the new one.
 _memo: tuple[int, tuple[IPNetwork, ...]] | None = None
-_memo_lock = threading.Lock()
 
 
 def blocked_networks() -> tuple[IPNetwork, ...]:
@@ -38,8 +37,7 @@ def blocked_networks() -> tuple[IPNetwork, ...]:
         return memo[1]
     networks = blocked_ip_networks()
     if generation:
-        with _memo_lock:
-            _memo = (generation, networks)
+        _memo = (generation, networks)
     return networks
 
 

@@ -108,6 +108,15 @@ def admin() -> User:
     return UserFactory(username="admin", role=Role.ADMIN)
 
 
+@pytest.fixture
+def private_redis(request, tmp_path):
+    """A redis-server of this test's own, to stop and start (Redis outages): stopping it
+    disturbs no other test. Only the course's suite can start one; run alone, the test skips."""
+    server = standins.private_redis(request.config, tmp_path / "redis")
+    yield server
+    server.close()
+
+
 # --- a real Celery worker and the SMTP server it sends to (one of each per test module) ---------
 @pytest.fixture(scope="module")
 def sink() -> Iterator[SmtpSink]:

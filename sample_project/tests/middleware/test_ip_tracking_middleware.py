@@ -32,7 +32,6 @@ from ip_tracking.middleware import MaintenanceWindowMiddleware, RateLimitMiddlew
 from ip_tracking.models import BlockedIP, RequestLog, SuspiciousIP
 from ip_tracking.request_log import LogRecord, buffer_key, buffer_length, buffer_take
 from ip_tracking.services import blocked_ip_add, request_log_flush
-from testsupport import standins
 from testsupport.clients import bearer
 from testsupport.factories import UserFactory
 
@@ -217,14 +216,6 @@ def test_no_limit_when_the_setting_is_empty_and_a_bad_one_refuses_to_start(setti
 
 
 # --- Redis down: the limiter and the log fail open, the blocklist falls back to the database ----
-@pytest.fixture
-def private_redis(request, tmp_path):
-    """A redis-server of this test's own: stopping it disturbs no other test."""
-    server = standins.private_redis(request.config, tmp_path / "redis")
-    yield server
-    server.close()
-
-
 def test_with_redis_down_requests_pass_unlimited_and_blocks_still_hold(
         client, private_redis, settings, committing, caplog):
     settings.CACHES = {"default": dict(django_settings.CACHES["default"],
