@@ -1,10 +1,10 @@
 """What the app stores: requests it saw, networks it refuses, addresses it wants a human to look at.
 
-Every row here holds an IP address, which is personal data (the GDPR says so in recital 30;
-the EU's court did for dynamic IPs in Breyer, C-582/14). So each table keeps only what its job
-needs and for a bounded time: ``RequestLog`` rows are deleted after ``REQUEST_LOG_RETENTION_DAYS``
-and ``SuspiciousIP`` rows after ``SUSPICIOUS_IP_RETENTION_DAYS`` (``services.ip_data_purge``,
-daily); a block stays until someone lifts it, because that is its job.
+Every row here holds an IP address, which is personal data (GDPR recital 30; for a website's
+log of dynamic addresses, the EU Court of Justice in Breyer, C-582/14). So each table keeps
+only what its job needs and for a bounded time: ``RequestLog`` rows are deleted after
+``REQUEST_LOG_RETENTION_DAYS`` and ``SuspiciousIP`` rows after ``SUSPICIOUS_IP_RETENTION_DAYS``
+(``services.ip_data_purge``, daily); a block stays until someone lifts it: that is its job.
 """
 
 import contextlib
