@@ -13,6 +13,12 @@ milliseconds per request instead of a hung worker.
 Only *connection* failures are swallowed. Any other Redis error (a wrong key type, an
 out-of-memory refusal) is a bug to see, so it still raises.
 
+**Raw commands** (:meth:`ResilientRedisCache.run`): what Django's cache API has no word for — a
+list used as a queue, a counter and its expiry set in one transaction — runs on the same client
+and connection pool, under the same rule: while Redis is unreachable it returns a fallback, and
+the outage is logged once with the cache's own (``ip_tracking`` counts requests and buffers
+its request log this way).
+
 **Generations** (:class:`Generation`) are how the apps invalidate: a cache key contains a
 counter's current value, and a write increments the counter once its transaction commits, so
 every key built before is never read again (listings/cache.py, wishlists/cache.py).
@@ -27,7 +33,7 @@ import logging
 import threading
 import time
 from collections.abc import Callable
-from typing import Any
+from typing import Any, TypeVar
 
 from django.core.cache import cache
 from django.core.cache.backends.redis import RedisCache, RedisCacheClient
@@ -36,6 +42,8 @@ from redis.exceptions import ConnectionError as RedisConnectionError
 from redis.exceptions import TimeoutError as RedisTimeoutError
 
 logger = logging.getLogger(__name__)
+
+T = TypeVar("T")
 
 #: What "Redis is unreachable" looks like to redis-py.
 UNREACHABLE = (RedisConnectionError, RedisTimeoutError)
@@ -165,6 +173,29 @@ class ResilientRedisCache(RedisCache):
             failures = _outages.pop(self._where, 0)
         if failures:
             logger.warning("Cache reachable again after %d failed cache calls.", failures)
+
+    # --- raw Redis commands, failing open ------------------------------------------------------
+    def redis_client(self) -> Any:
+        """The ``redis.Redis`` this cache writes with: its connection pool, its timeouts.
+
+        Keys written through it get no ``KEY_PREFIX`` and no version: the caller names them.
+        """
+        return self._cache.get_client(None, write=True)
+
+    def run(self, operation: str, commands: Callable[[Any], T], *, fallback: T) -> T:
+        """``commands(client)`` on this cache's Redis; ``fallback`` while Redis is unreachable.
+
+        ``operation`` names the work in the outage warning ("Cache unavailable (… during
+        <operation> …)"). As for every cache call, only connection failures and timeouts fail
+        open; any other Redis error raises.
+        """
+        try:
+            result = commands(self.redis_client())
+        except UNREACHABLE as exc:
+            self._record_failure(operation, exc)
+            return fallback
+        self._record_success()
+        return result
 
     # --- every public operation, failing open -------------------------------------------------
     add = _fail_open(_false)(RedisCache.add)

@@ -15,11 +15,13 @@ from django.conf import settings
 from rest_framework.test import APIClient
 
 from accounts.models import Role, User
+from ip_tracking import blocklist
 from testsupport import standins
 from testsupport.clients import bearer
 from testsupport.factories import HostFactory, UserFactory
 from testsupport.isolation import (
     drained_after_each_test,
+    is_transactional,
     nothing_outlives_the_test,  # noqa: F401  (autouse, applied here)
 )
 from testsupport.mail import SmtpSink
@@ -47,6 +49,24 @@ def _forget_cached_state():
             client.delete(*keys)
     finally:
         client.close()
+
+
+@pytest.fixture(autouse=True)
+def _blocklist_loaded(request):
+    """Start every database test with this process's copy of the IP blocklist loaded.
+
+    A process reads the ``BlockedIP`` table on its first request (and after each change to
+    it), then answers from memory (``ip_tracking/blocklist.py``). The cleanup above deletes the
+    counter that copy is checked against, so without this the first request of every test
+    would count one query more than the view it measures costs.
+    """
+    marker = request.node.get_closest_marker("django_db")
+    if marker is None and not {"db", "transactional_db"} & set(request.fixturenames):
+        yield
+        return
+    request.getfixturevalue("transactional_db" if is_transactional(request) else "db")
+    blocklist.blocked_networks()
+    yield
 
 
 @pytest.fixture
@@ -86,6 +106,15 @@ def host() -> User:
 def admin() -> User:
     """Admin by role, not by is_staff: the API must honour the role alone."""
     return UserFactory(username="admin", role=Role.ADMIN)
+
+
+@pytest.fixture
+def private_redis(request, tmp_path):
+    """A redis-server of this test's own, to stop and start (Redis outages): stopping it
+    disturbs no other test. Only the course's suite can start one; run alone, the test skips."""
+    server = standins.private_redis(request.config, tmp_path / "redis")
+    yield server
+    server.close()
 
 
 # --- a real Celery worker and the SMTP server it sends to (one of each per test module) ---------

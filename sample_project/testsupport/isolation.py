@@ -92,7 +92,7 @@ def assert_alone_on_the_database(timeout: float = 10) -> None:
                              + "\n    ".join(other_sessions()))
 
 
-def _transactional(request: pytest.FixtureRequest) -> bool:
+def is_transactional(request: pytest.FixtureRequest) -> bool:
     """True for a test whose rows are committed, so that pytest-django flushes after it."""
     marker = request.node.get_closest_marker("django_db")  # django_db(transaction=True) or (True)
     positional = marker.args[0] if marker and marker.args else False
@@ -108,7 +108,7 @@ def nothing_outlives_the_test(request: pytest.FixtureRequest) -> Iterator[None]:
     The flush TRUNCATEs every table; a worker or server still in a transaction of the test's
     work deadlocks it (see above).
     """
-    if not _transactional(request):
+    if not is_transactional(request):
         yield
         return
     # pytest-django's database fixture first, so that its teardown, the flush, comes after ours.

@@ -104,6 +104,9 @@ THIRD_PARTY_APPS = [
 # Apps import each other one way, down this list: listings ← bookings ← payments; wishlists
 # on listings and bookings; demo on all of them (tests/architecture/test_app_dependencies.py).
 LOCAL_APPS = [
+    # The request pipeline: blocklist, per-IP rate limit, request log, maintenance window
+    # (its middleware is below). It imports no other app.
+    "ip_tracking",
     "accounts",
     "listings",
     "bookings",
@@ -130,10 +133,24 @@ AUTH_PASSWORD_VALIDATORS = [
 
 # MIDDLEWARE
 # ------------------------------------------------------------------------------
+# https://docs.djangoproject.com/en/5.2/topics/http/middleware/
+# Requests go down this list and responses come back up it; a middleware that answers by
+# itself (a 403, a 429) skips everything below it.
 MIDDLEWARE = [
     "django.middleware.security.SecurityMiddleware",
     # Right after SecurityMiddleware, as WhiteNoise's docs ask, so static files skip the rest.
     "whitenoise.middleware.WhiteNoiseMiddleware",
+    # Outermost of ours: it times all the work below and sees every final status, the 403s
+    # and 429s of the next two included. (Static files and HTTPS redirects are answered
+    # above it: gunicorn's access log has those.)
+    "ip_tracking.middleware.RequestLogMiddleware",
+    # Refusals that need no session, user or view: as early as possible, so a blocked or
+    # flooding client costs one Redis round trip and nothing more. Blocked before counted:
+    # a blocked address doesn't spend a counter write.
+    "ip_tracking.middleware.BlocklistMiddleware",
+    "ip_tracking.middleware.RateLimitMiddleware",
+    # Off unless MAINTENANCE_WINDOW is set (it then removes itself from the chain).
+    "ip_tracking.middleware.MaintenanceWindowMiddleware",
     # Before anything that reads the URL's values (sessions, views): see config/middleware.py.
     "config.middleware.RejectNulBytesMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
@@ -274,6 +291,21 @@ CELERY_BEAT_SCHEDULE = {
         "task": "payments.tasks.reconcile_pending_payments",
         "schedule": timedelta(minutes=5),
     },
+    # The request log's Redis buffer into PostgreSQL, in bulk (ip_tracking/request_log.py).
+    "flush-request-log": {
+        "task": "ip_tracking.tasks.flush_request_log",
+        "schedule": timedelta(seconds=env.int("REQUEST_LOG_FLUSH_SECONDS", default=10)),
+    },
+    # Addresses that misbehaved in the last whole hour, flagged for review.
+    "detect-suspicious-ips": {
+        "task": "ip_tracking.tasks.detect_suspicious_ips",
+        "schedule": timedelta(hours=1),
+    },
+    # Request logs and flags past their retention (IP addresses are personal data).
+    "purge-ip-data": {
+        "task": "ip_tracking.tasks.purge_ip_data",
+        "schedule": timedelta(days=1),
+    },
 }
 
 # BOOKINGS
@@ -325,6 +357,57 @@ PAYMENTS_RETRY_AFTER = env.int("PAYMENTS_RETRY_AFTER", default=30)
 # marked failed once the booking's payment window has passed.
 PAYMENTS_RECONCILE_AFTER = timedelta(minutes=env.int("PAYMENTS_RECONCILE_AFTER_MINUTES", default=5))
 
+# CLIENT ADDRESSES
+# ------------------------------------------------------------------------------
+# How many proxies we run in front of the app (load balancer, nginx), each appending the
+# address it saw to X-Forwarded-For: 0 (nothing in front) uses the socket's address and
+# ignores the header; behind one load balancer, 1. Too high, and clients can name their own
+# address. The variable DRF's throttles read too (REST_FRAMEWORK["NUM_PROXIES"], below): one
+# number, so both count the same client. ip_tracking/client_ip.py reads this setting.
+TRUSTED_PROXY_COUNT = env.int("DJANGO_NUM_PROXIES", default=0)
+
+# IP TRACKING (ip_tracking/: the request pipeline's middleware)
+# ------------------------------------------------------------------------------
+# Redis keys of state that must outlive a deploy (rate counters, the request log's buffer),
+# under this prefix; the default follows CACHE_KEY_PREFIX. If you rotate CACHE_KEY_PREFIX
+# per release, fix this one, or the buffer of the old release is left behind unflushed.
+IP_TRACKING_KEY_PREFIX = env("IP_TRACKING_KEY_PREFIX", default=CACHE_KEY_PREFIX)
+# Requests per client address, counted in Redis across every worker and server ("600/min":
+# ten a second, sustained for a minute; a person browsing sends far fewer). A coarse flood
+# guard in front of everything; DRF's throttles keep the finer budgets. Empty: off.
+IP_RATE_LIMIT = env("IP_RATE_LIMIT", default="600/min")
+# Addresses and networks never counted. Loopback by default: health checks, `manage.py
+# runserver`, and this course, whose lessons and tests send thousands of requests a minute
+# from 127.0.0.1 (load tests, API fuzzing). A misconfigured proxy count behind a local
+# nginx then means "no limit", not "every client shares one budget". Set it to empty (and
+# send X-Forwarded-For with DJANGO_NUM_PROXIES=1) to see the limit act on your own requests.
+IP_RATE_LIMIT_EXEMPT = env.list("IP_RATE_LIMIT_EXEMPT", default=["127.0.0.0/8", "::1/128"])
+# The request log: a line per request on stdout (logger ip_tracking.requests, at INFO) and a
+# RequestLog row, written in bulk from a Redis buffer by beat's flush-request-log.
+REQUEST_LOG_ENABLED = env.bool("REQUEST_LOG_ENABLED", default=True)
+# Store only each address's /24 (IPv4) or /48 (IPv6): privacy first, at the price of the
+# anomaly check then flagging networks instead of addresses.
+REQUEST_LOG_TRUNCATE_IPS = env.bool("REQUEST_LOG_TRUNCATE_IPS", default=False)
+# The most lines the buffer holds (the oldest are dropped past it): ~100 bytes each.
+REQUEST_LOG_BUFFER_MAX = env.int("REQUEST_LOG_BUFFER_MAX", default=100_000)
+# Days a request log row and a suspicious-IP flag are kept (IP addresses are personal data:
+# keep them only as long as their purpose needs). Deleted daily by purge-ip-data.
+REQUEST_LOG_RETENTION_DAYS = env.int("REQUEST_LOG_RETENTION_DAYS", default=30)
+SUSPICIOUS_IP_RETENTION_DAYS = env.int("SUSPICIOUS_IP_RETENTION_DAYS", default=90)
+# The hourly anomaly check flags (for review, never blocks) an address that sent more than
+# this many requests in an hour...
+IP_ANOMALY_REQUESTS_PER_HOUR = env.int("IP_ANOMALY_REQUESTS_PER_HOUR", default=1000)
+# ...or at least this many anonymous requests to these paths (the admin, the logins).
+IP_ANOMALY_SENSITIVE_REQUESTS_PER_HOUR = env.int("IP_ANOMALY_SENSITIVE_REQUESTS_PER_HOUR",
+                                                 default=30)
+IP_ANOMALY_SENSITIVE_PATHS = ["/admin/", "/api/auth/"]
+# A daily window, "HH:MM-HH:MM" in TIME_ZONE (may cross midnight, e.g. "23:30-00:15"), in
+# which writes to the API get 503 + Retry-After while reads go on. Empty: no window.
+MAINTENANCE_WINDOW = env("MAINTENANCE_WINDOW", default="")
+MAINTENANCE_WINDOW_PATHS = ["/api/"]
+# Chapa's webhook and callback: a payment already made must be recorded whatever the hour.
+MAINTENANCE_WINDOW_EXEMPT_PATHS = ["/api/payments/webhook/", "/api/payments/callback/"]
+
 # DJANGO REST FRAMEWORK
 # ------------------------------------------------------------------------------
 # https://www.django-rest-framework.org/api-guide/settings/
@@ -364,6 +447,7 @@ REST_FRAMEWORK = {
     # How many proxies in front of us append to X-Forwarded-For. Unset (None), DRF trusts
     # the whole header, so any client can name a new IP per request and get a fresh
     # throttle budget; 0 (no proxy) uses the socket's address; behind one load balancer, 1.
+    # (The same variable as TRUSTED_PROXY_COUNT above, which ip_tracking reads.)
     "NUM_PROXIES": env.int("DJANGO_NUM_PROXIES", default=0),
     "DEFAULT_PAGINATION_CLASS": "config.pagination.StandardPagination",
     "PAGE_SIZE": 20,

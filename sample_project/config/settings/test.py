@@ -40,6 +40,9 @@ _RUN_ID = os.environ.setdefault("NEXUS_TEST_RUN_ID", uuid.uuid4().hex[:12])
 # inherit PYTEST_XDIST_WORKER and agree.
 _RUN_ID += os.environ.get("PYTEST_XDIST_WORKER", "")
 CACHES["default"]["KEY_PREFIX"] = f"{CACHE_KEY_PREFIX}-test-{_RUN_ID}"
+# ip_tracking's rate counters and request-log buffer under the same prefix: the run's own, and
+# deleted after each test with its cache entries (tests/conftest.py).
+IP_TRACKING_KEY_PREFIX = CACHES["default"]["KEY_PREFIX"]
 
 # CELERY
 # ------------------------------------------------------------------------------

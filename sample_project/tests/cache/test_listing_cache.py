@@ -27,7 +27,6 @@ from listings import cache as listings_cache
 from listings.models import Listing
 from listings.selectors import listing_city_stats
 from listings.services import listing_update
-from testsupport import standins
 from testsupport.clients import bearer
 from testsupport.factories import BookingFactory, ListingFactory, ReviewFactory
 
@@ -252,14 +251,6 @@ def test_get_or_compute_lets_one_of_many_concurrent_callers_compute(threads):
 
 
 # --- Redis down ----------------------------------------------------------------------------------
-@pytest.fixture
-def private_redis(request, tmp_path):
-    """A redis-server of this test's own: stopping it disturbs no other test."""
-    server = standins.private_redis(request.config, tmp_path / "redis")
-    yield server
-    server.close()
-
-
 @pytest.fixture
 def cache_on(private_redis, settings):
     """The project's cache settings, pointed at the private Redis."""

@@ -206,6 +206,9 @@ def test_beat_schedules_the_expiry_every_minute():
 def test_the_worker_knows_every_task(worker):
     assert worker.inspect().registered() == ["bookings.tasks.expire_unpaid_bookings",
                                              "bookings.tasks.send_booking_confirmation",
+                                             "ip_tracking.tasks.detect_suspicious_ips",
+                                             "ip_tracking.tasks.flush_request_log",
+                                             "ip_tracking.tasks.purge_ip_data",
                                              "payments.tasks.reconcile_pending_payments",
                                              "payments.tasks.send_payment_receipt",
                                              "wishlists.tasks.send_price_drop_notice"]
