@@ -17,8 +17,8 @@ What bumps it (every write path that changes the number, Zulip's rule in STYLE.m
 - messages marked read — ``messaging.services.thread_mark_read`` itself: it uses
   ``QuerySet.update()``, which sends no signal.
 
-The version counter has no expiry (a lost counter would let old entries be read again), so it
-would outlive its user: ``forget_user_on_commit`` deletes it when the account goes, which the
+The version counter is stored without an expiry (``config.cache.Generation``), so it would
+outlive its user: ``forget_user_on_commit`` deletes it when the account goes, which the
 database's CASCADE can't do — Redis holds no foreign keys.
 """
 

@@ -26,6 +26,8 @@ def thread_list(*, user: User) -> QuerySet[Message]:
     column) is never read. Touching it on these rows anyway costs one query per row (see
     tests/selectors/test_message_selectors.py).
     """
+    if not user.is_authenticated:
+        return Message.objects.none()
     replies = Message.objects.filter(thread_root=OuterRef("pk")).order_by().values("thread_root")
     unread_replies = replies.filter(receiver=user, read=False)
     return (

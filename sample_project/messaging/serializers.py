@@ -157,7 +157,9 @@ class VisibleMessageField(serializers.PrimaryKeyRelatedField):
     """
 
     def get_queryset(self):
-        return message_list_visible_to(user=self.context["request"].user)
+        # .defer(): answering a message needs its participants and thread, not its text, and
+        # nothing here reads it (reading it would cost a query of its own).
+        return message_list_visible_to(user=self.context["request"].user).defer("content")
 
 
 class MessageInputSerializer(serializers.Serializer):

@@ -5,6 +5,8 @@ costs in queries."""
 from __future__ import annotations
 
 import pytest
+from django.db import connection
+from django.test.utils import CaptureQueriesContext
 
 from messaging.models import MESSAGE_MAX_LENGTH, Message, MessageHistory
 from testsupport.factories import (
@@ -186,3 +188,15 @@ class TestQueries:
         with django_assert_num_queries(3):
             response = client_for(guest).get(THREADS)
         assert response.data["count"] == threads
+
+    def test_a_reply_reads_its_parent_without_its_text(self, client_for):
+        # VisibleMessageField defers content: who the parent is from and to, and its thread,
+        # are all a reply needs.
+        root = MessageFactory()
+        with CaptureQueriesContext(connection) as queries:
+            response = client_for(root.receiver).post(
+                MESSAGES, {"parent_message": root.pk, "content": "Yes"}, format="json")
+        assert response.status_code == 201
+        reads = [q["sql"] for q in queries
+                 if q["sql"].startswith("SELECT") and 'FROM "messaging_message"' in q["sql"]]
+        assert reads and not any('"messaging_message"."content"' in sql for sql in reads)

@@ -75,6 +75,15 @@ class TestEditHistory:
         assert message.content == "Rewritten"
         assert (message.edited, message.history.count()) == (False, 0)
 
+    def test_update_fields_without_edited_keeps_the_history_but_not_the_flag(self):
+        # The receiver sets edited on the instance; a save with update_fields writes only the
+        # fields it names. message_edit names both.
+        message = MessageFactory(content="Before")
+        message.content = "After"
+        message.save(update_fields=["content"])
+        assert MessageHistory.objects.get(message=message).old_content == "Before"
+        assert not Message.objects.get(pk=message.pk).edited
+
     def test_a_save_that_leaves_content_out_costs_no_lookup(self, django_assert_num_queries):
         message = MessageFactory()
         message.read = True
@@ -116,6 +125,23 @@ class TestNotifications:
             transaction.set_rollback(True)
         assert published == []
         assert not Notification.objects.exists()
+
+    def test_a_queryset_delete_does_send_post_delete_for_every_row(self):
+        # Unlike update(): QuerySet.delete() fetches the rows (they have receivers) and sends
+        # pre_delete and post_delete for each, cascaded rows included.
+        deleted = []
+
+        def record(sender, instance, **kwargs):
+            deleted.append(instance.pk)
+
+        root, reply = conversation(1)
+        MessageFactory()  # not deleted
+        post_delete.connect(record, sender=Message)
+        try:
+            Message.objects.filter(pk=root.pk).delete()  # its reply goes by CASCADE
+        finally:
+            post_delete.disconnect(record, sender=Message)
+        assert sorted(deleted) == sorted([root.pk, reply.pk])
 
     def test_bulk_create_sends_no_post_save_so_nobody_is_notified(self):
         # What the seed command relies on, and what a bulk import must do by hand if it
