@@ -19,8 +19,10 @@ decorator connects its function when the module is executed, and not before.
 its model, whoever makes it: a service, the admin, a shell, a future import job. That is what
 an edit history and a "you have a new message" need, so those two are receivers. What a signal
 costs: the effect is invisible where ``save()`` is called, and it runs inside that ``save()``,
-in the caller's transaction. So each receiver is a line that calls a service (the logic stays
-in ``messaging/services.py``), and the services open the transaction it runs in.
+in the caller's transaction. So the receivers stay small — the history is a lookup and an
+insert, the notification a call to ``notification_create`` — the rules (who may write, edit,
+read) stay in ``messaging/services.py``, and the services open the transaction the receivers
+run in.
 
 **What no receiver sees.** ``QuerySet.update()``, ``bulk_create()``, ``bulk_update()`` and raw
 SQL call no ``save()`` and send no ``pre_save``/``post_save``: an ``update()`` of a message's
