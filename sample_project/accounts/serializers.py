@@ -18,3 +18,11 @@ class TokenSerializer(serializers.Serializer):
     """The answer of ``POST /api/auth/token/`` (for the API docs)."""
 
     token = serializers.CharField(help_text="Send as `Authorization: Token <token>`.")
+
+
+class PasswordConfirmSerializer(serializers.Serializer):
+    """Your password again, before something that can't be undone."""
+
+    # Passwords are compared as typed: no stripping of spaces a user may have chosen.
+    password = serializers.CharField(write_only=True, trim_whitespace=False, max_length=128,
+                                     style={"input_type": "password"})

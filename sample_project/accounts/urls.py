@@ -14,4 +14,5 @@ urlpatterns = [
     path("jwt/logout/", views.JWTLogoutView.as_view(), name="jwt-logout"),
     path("jwt/verify/", views.JWTVerifyView.as_view(), name="jwt-verify"),
     path("me/", views.MeView.as_view(), name="me"),
+    path("me/delete/", views.DeleteUserView.as_view(), name="delete-user"),
 ]

@@ -14,7 +14,8 @@ Three ways to prove who you are, each shown over real HTTP in lesson 04:
   ``/jwt/logout/`` revokes a refresh token: simplejwt's ``token_blacklist`` app keeps the
   list that every refresh is checked against.
 
-The endpoints that take a password share the ``login`` throttle scope (THROTTLE_LOGIN_RATE).
+The endpoints that take a password share the ``login`` throttle scope (THROTTLE_LOGIN_RATE),
+deleting your account (``POST /api/auth/me/delete/``) included.
 """
 
 from django.contrib.auth import login, logout
@@ -35,8 +36,9 @@ from rest_framework_simplejwt.views import (
     TokenVerifyView,
 )
 
-from accounts.serializers import MeSerializer, TokenSerializer
-from config.openapi import THROTTLED, UNAUTHORIZED, validation_error
+from accounts.serializers import MeSerializer, PasswordConfirmSerializer, TokenSerializer
+from accounts.services import user_delete
+from config.openapi import THROTTLED, UNAUTHORIZED, conflict, validation_error
 from config.parsers import JSONParser
 
 CREDENTIALS_EXAMPLE = OpenApiExample(
@@ -221,3 +223,49 @@ class MeView(APIView):
     )
     def get(self, request):
         return Response(MeSerializer(request.user).data)
+
+
+@extend_schema(tags=["auth"])
+class DeleteUserView(LoginThrottleMixin, APIView):
+    """Delete your own account, confirmed with your password.
+
+    A POST with the password in the body, not a DELETE: content in a DELETE request "has no
+    generally defined semantics" (RFC 9110, section 9.3.5), so proxies and clients may drop
+    it, and OpenAPI tools (drf-spectacular among them) document no body for DELETE. The
+    password is asked although the request is authenticated: a stolen access token must not
+    be enough to erase an account. Throttled like the logins: it checks a password.
+    """
+
+    permission_classes = [IsAuthenticated]
+    parser_classes = [JSONParser]
+
+    @extend_schema(
+        operation_id="auth_me_delete",
+        summary="Delete your account",
+        description=(
+            "Deletes the account you are logged in as, with what belongs only to it (your "
+            "token, reviews, wishlist, messages and notifications); your refresh tokens stop "
+            "working. An account with bookings or listings is kept as the business's "
+            "records: 409."
+        ),
+        request=PasswordConfirmSerializer,
+        responses={
+            204: OpenApiResponse(description="Deleted."),
+            400: validation_error({"password": ["Wrong password."]}),
+            401: UNAUTHORIZED,
+            409: conflict(
+                {"detail": "This account has bookings, which are kept as the business's "
+                           "records, so it can't be deleted.",
+                 "code": "account_has_records"},
+                "The account has bookings or listings.",
+            ),
+            429: THROTTLED,
+        },
+    )
+    def post(self, request):
+        data = PasswordConfirmSerializer(data=request.data)
+        data.is_valid(raise_exception=True)
+        user_delete(user=request.user, password=data.validated_data["password"])
+        # A session (if the request came with one) ends with the account.
+        logout(request)
+        return Response(status=status.HTTP_204_NO_CONTENT)

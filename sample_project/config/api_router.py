@@ -6,6 +6,7 @@ from rest_framework.routers import DefaultRouter
 from bookings.async_views import listing_availability
 from bookings.views import BookingViewSet, ListingReviewList, ReviewViewSet
 from listings.views import ListingViewSet
+from messaging.views import MessageViewSet, NotificationViewSet, ThreadViewSet
 from payments.views import ChapaCallbackView, ChapaWebhookView, PaymentViewSet
 from wishlists.views import WishlistViewSet
 
@@ -15,6 +16,9 @@ router.register("bookings", BookingViewSet, basename="booking")
 router.register("reviews", ReviewViewSet, basename="review")
 router.register("payments", PaymentViewSet, basename="payment")
 router.register("wishlist", WishlistViewSet, basename="wishlist")
+router.register("threads", ThreadViewSet, basename="thread")
+router.register("messages", MessageViewSet, basename="message")
+router.register("notifications", NotificationViewSet, basename="notification")
 
 app_name = "api"
 urlpatterns = [

@@ -11,11 +11,18 @@ The cast, set up fresh for every cell:
 * ``host`` owns ``{listing}``, ``{spare_listing}`` (never booked) and
   ``{inactive_listing}``; ``other_host`` owns nothing.
 * ``admin`` has the admin role (not is_staff). ``anonymous`` sends no credentials.
+* For ``MESSAGING_MATRIX`` only: ``guest`` wrote to ``host`` about ``{booking}``
+  (``{thread}``, whose first message is ``{message}``), and ``host`` answered it.
 
 Reading the statuses: 401 = log in first; 403 = logged in, and allowed to see it, but
 not to do that; 404 = not yours to see (answered like a missing id); 400/409 = allowed,
 but the request itself breaks a rule (you can't book your own listing; a listing with
 bookings can't be deleted).
+
+Two tables, one rule set: ``MATRIX`` is what lesson 04 runs against its own cast and objects;
+``MESSAGING_MATRIX`` needs a conversation, which that lesson's world doesn't build. The tests
+run both (``cases()``). Not in either: ``POST /api/auth/me/delete/``, which would delete the
+cast member who calls it (tests/api/test_account_delete_api.py covers it).
 """
 
 from typing import NamedTuple
@@ -71,17 +78,36 @@ MATRIX: tuple[Rule, ...] = (
     Rule("GET",    "/api/auth/me/",                     None,      401, 200, 200, 200, 200, 200),
 )  # fmt: skip
 
+MESSAGING_MATRIX: tuple[Rule, ...] = (
+    # Participants only: the other participant may read, only the sender may edit; anyone else,
+    # admins included, gets 404 (private correspondence), or 400 for an id in a request body.
+    #    method    path                                 body       anon gst  ogst host ohst adm
+    Rule("GET",    "/api/threads/",                     None,      401, 200, 200, 200, 200, 200),
+    Rule("GET",    "/api/threads/{thread}/",            None,      401, 200, 404, 200, 404, 404),
+    Rule("POST",   "/api/threads/{thread}/read/",       None,      401, 200, 404, 200, 404, 404),
+    # About a booking: its guest and host; an admin sees the booking but is no party (403).
+    Rule("POST",   "/api/messages/",                    "message", 401, 201, 400, 201, 400, 403),
+    Rule("PATCH",  "/api/messages/{message}/",          "edit",    401, 200, 404, 403, 404, 404),
+    Rule("GET",    "/api/messages/{message}/history/",  None,      401, 200, 404, 200, 404, 404),
+    Rule("GET",    "/api/messages/unread/",             None,      401, 200, 200, 200, 200, 200),
+    Rule("GET",    "/api/messages/unread-count/",       None,      401, 200, 200, 200, 200, 200),
+    Rule("GET",    "/api/notifications/",               None,      401, 200, 200, 200, 200, 200),
+)  # fmt: skip
+
+#: Every rule, in the order the tests run them.
+RULES: tuple[Rule, ...] = MATRIX + MESSAGING_MATRIX
+
 
 def cases() -> list[tuple[Rule, str, int]]:
-    """Every cell of the matrix as (rule, role, expected status)."""
-    return [(rule, role, rule.expected(role)) for rule in MATRIX for role in ROLES]
+    """Every cell of both tables as (rule, role, expected status)."""
+    return [(rule, role, rule.expected(role)) for rule in RULES for role in ROLES]
 
 
-def as_markdown() -> str:
-    """The matrix as a Markdown table, one row per endpoint and method."""
+def as_markdown(rules: tuple[Rule, ...] = MATRIX) -> str:
+    """A table of rules (lesson 04's by default) in Markdown, one row per endpoint and method."""
     header = ["method", "path", *ROLES]
     lines = ["| " + " | ".join(header) + " |", "|" + "---|" * len(header)]
-    for rule in MATRIX:
+    for rule in rules:
         statuses = [str(rule.expected(role)) for role in ROLES]
         lines.append("| " + " | ".join([rule.method, f"`{rule.path}`", *statuses]) + " |")
     return "\n".join(lines)

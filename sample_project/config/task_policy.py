@@ -1,8 +1,9 @@
 """How the project's Celery tasks are delivered: policy shared by every app, so it lives here.
 
 An app's ``tasks.py`` says *what* a task does (fetch by id, call a service); the options below
-say *how* a worker runs it when things go wrong. Bookings, payments and wishlists each send one
-email per task, so they share :data:`EMAIL_TASK_OPTIONS` instead of importing it from each other.
+say *how* a worker runs it when things go wrong. Bookings, payments, wishlists and messaging each
+send one email per task, so they share :data:`EMAIL_TASK_OPTIONS` instead of importing it from
+each other.
 """
 
 import smtplib
@@ -20,11 +21,11 @@ TRANSIENT_EMAIL_ERRORS = (
 )
 
 
-#: How every task that sends one email is delivered (bookings, payments, wishlists use it).
+#: How every task that sends one email is delivered (bookings, payments, wishlists, messaging).
 EMAIL_TASK_OPTIONS = {
     # Acknowledge after running: if the worker dies mid-send, the broker hands the message
     # to another worker. Safe only because each email service is idempotent (it records the
-    # send: confirmation_sent_at, receipt_sent_at, notified_price).
+    # send: confirmation_sent_at, receipt_sent_at, notified_price, emailed_at).
     "acks_late": True,
     # A mail server that is down is a reason to wait, not to give up: retry after 1, 2, 4,
     # 8 … seconds (capped at 10 minutes), at most 8 times (about 4 minutes in all).

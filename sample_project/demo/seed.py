@@ -1,4 +1,5 @@
-"""Deterministic demo data: users, listings, bookings, reviews and payments.
+"""Deterministic demo data: users, listings, bookings, reviews and payments (and, if asked for,
+message threads).
 
 ``seed_demo_data(listings=200, seed=42)`` always writes the same rows for the same
 arguments: every random choice comes from one ``random.Random(seed)`` and every date
@@ -6,6 +7,11 @@ and timestamp is anchored to fixed constants, never to "today". Past stays are i
 2025 (completed or cancelled), upcoming stays in 2027 (confirmed, pending or
 cancelled), so lessons can print seeded data and get the same output on every
 machine, every year.
+
+``threads=N`` adds N conversations between guests and hosts about their stays. It is 0 by
+default, so the course's data set (``--listings 200 --seed 42``) and every count a lesson
+prints from it stay as they were. The threads take their randomness from a generator of their
+own, so asking for them changes no other row.
 
 Every seeded user's password is ``DEMO_PASSWORD``. The management command
 ``python manage.py seed`` is a thin wrapper around ``seed_demo_data``. Both live in the
@@ -29,6 +35,7 @@ from accounts.models import Role, User
 from bookings.models import Booking, BookingStatus, Review
 from listings.cache import bump_generation_on_commit
 from listings.models import City, Listing, listing_slug
+from messaging.models import Message, MessageHistory, Notification
 from payments.models import Currency, Payment, PaymentStatus
 
 DEMO_PASSWORD = "nexus-demo-1234"
@@ -64,13 +71,19 @@ class SeedSummary:
     bookings: int
     reviews: int
     payments: int
+    threads: int = 0
+    messages: int = 0
 
     def __str__(self) -> str:
-        return (
+        text = (
             f"Seeded {self.users} users ({self.hosts} hosts, {self.guests} guests, 1 admin), "
             f"{self.listings} listings, {self.bookings} bookings, {self.reviews} reviews, "
-            f"{self.payments} payments."
+            f"{self.payments} payments"
         )
+        # Only when asked for: the default data set's summary reads as it always has.
+        if self.threads:
+            text += f", {self.threads} message threads ({self.messages} messages)"
+        return text + "."
 
 
 # ---------------------------------------------------------------------------------------
@@ -175,18 +188,37 @@ REVIEW_COMMENTS = {
 }  # fmt: skip
 # Mostly happy guests, a few unhappy ones, as on every review site.
 RATING_WEIGHTS = {5: 45, 4: 30, 3: 15, 2: 6, 1: 4}
+# Conversations about a stay: the guest writes first, then guest and host take turns, each
+# message answering the one before (a thread nests as deep as it is long).
+THREAD_SCRIPTS = [
+    ["Hello! Could we check in before noon?", "Yes, the room is ready from 10:00.",
+     "Perfect, see you then."],
+    ["Is there parking for one car?", "Yes, inside the compound, next to the guard's gate."],
+    ["Could you arrange an airport pick-up?",
+     "Of course: 600 ETB from Bole airport. When do you land?", "At 14:35, flight ET 302.",
+     "My cousin will be waiting at arrivals with your name on a sign."],
+    ["Is breakfast included?", "Firfir or chechebsa every morning, on request.",
+     "Chechebsa, please!"],
+    ["Do you have a backup generator?", "Yes, it starts by itself during power cuts."],
+    ["We may arrive late, around 23:00. Is that all right?",
+     "No problem, the guard will let you in and give you the keys."],
+]  # fmt: skip
 
 
-def seed_demo_data(*, listings: int = 200, seed: int = 42, replace: bool = False) -> SeedSummary:
-    """Write the demo data set (``listings`` listings, randomness from ``seed``).
+def seed_demo_data(
+    *, listings: int = 200, seed: int = 42, replace: bool = False, threads: int = 0
+) -> SeedSummary:
+    """Write the demo data set (``listings`` listings, randomness from ``seed``), with
+    ``threads`` message threads about confirmed and completed stays (fewer if there are
+    fewer such stays).
 
     Refuses with ``SeedRefusedError`` if the database already has listings or seeded
-    users, unless ``replace`` is true: then all listings, bookings, reviews and payments,
-    and the previously seeded users, are deleted first. Runs in one transaction, so a
+    users, unless ``replace`` is true: then all listings, bookings, reviews, payments and
+    messages, and the previously seeded users, are deleted first. Runs in one transaction, so a
     failure leaves the database as it was.
     """
-    if listings < 0:
-        raise ValueError("listings must be zero or more")
+    if listings < 0 or threads < 0:
+        raise ValueError("listings and threads must be zero or more")
     rng = random.Random(seed)
     with transaction.atomic():
         existing = Listing.objects.count()
@@ -212,6 +244,10 @@ def seed_demo_data(*, listings: int = 200, seed: int = 42, replace: bool = False
         booking_rows = _create_bookings(rng, listings=listing_rows, guests=guests)
         review_count = _create_reviews(rng, bookings=booking_rows)
         payment_count = _create_payments(rng, bookings=booking_rows)
+        # A generator of their own (a string seed is hashed with SHA-512, the same on every
+        # machine): asking for threads leaves every row above as it was.
+        thread_count, message_count = _create_threads(
+            random.Random(f"threads-{seed}"), count=threads, bookings=booking_rows)
 
         # auto_now fields are stamped with the wall clock on insert; pin them to the
         # creation time so the rows are identical on every run.
@@ -228,11 +264,16 @@ def seed_demo_data(*, listings: int = 200, seed: int = 42, replace: bool = False
         bookings=len(booking_rows),
         reviews=review_count,
         payments=payment_count,
+        threads=thread_count,
+        messages=message_count,
     )
 
 
 def _delete_seeded_data() -> None:
     """Remove the demo data, children before parents (the foreign keys PROTECT them)."""
+    # Messages are about listings and bookings (and would go with them, CASCADE): deleted
+    # first, so the sequences below restart from an empty table.
+    Message.objects.all().delete()
     Payment.objects.all().delete()
     Review.objects.all().delete()
     Booking.objects.all().delete()
@@ -240,7 +281,9 @@ def _delete_seeded_data() -> None:
     User.objects.filter(email__iendswith=f"@{SEED_EMAIL_DOMAIN}").delete()
     # Restart the id sequences, so a replaced data set gets the same ids as a fresh
     # database would (lessons print ids). Same SQL `manage.py loaddata` uses.
-    sql = connection.ops.sequence_reset_sql(_NoStyle(), [User, Listing, Booking, Review, Payment])
+    sql = connection.ops.sequence_reset_sql(
+        _NoStyle(),
+        [User, Listing, Booking, Review, Payment, Message, MessageHistory, Notification])
     with connection.cursor() as cursor:
         for statement in sql:
             cursor.execute(statement)
@@ -462,3 +505,44 @@ def _create_payments(rng: random.Random, *, bookings: Sequence[Booking]) -> int:
             )
             paid_at += timedelta(minutes=5)
     return len(Payment.objects.bulk_create(rows, batch_size=BATCH_SIZE))
+
+
+def _create_threads(
+    rng: random.Random, *, count: int, bookings: Sequence[Booking]
+) -> tuple[int, int]:
+    """``count`` conversations about confirmed and completed stays, in booking order; how many
+    threads and messages were written.
+
+    ``bulk_create()`` sends no ``post_save``: seeded messages notify nobody and keep no edit
+    history (messaging/signals.py). Every message is read except each thread's last one.
+    """
+    stays = [booking for booking in bookings
+             if booking.status in (BookingStatus.CONFIRMED, BookingStatus.COMPLETED)][:count]
+    scripts = [rng.choice(THREAD_SCRIPTS) for _ in stays]
+    newest: dict[int, Message] = {}  # thread number → its newest message, which the next answers
+    # One level at a time: a reply needs its parent's id, which PostgreSQL hands out on insert
+    # (bulk_create sets it on the objects).
+    for depth in range(max(map(len, scripts), default=0)):
+        level: dict[int, Message] = {}
+        for number, (booking, script) in enumerate(zip(stays, scripts, strict=True)):
+            if depth >= len(script):
+                continue
+            guest, host = booking.guest, booking.listing.host
+            parent = newest.get(number)
+            level[number] = Message(
+                sender=guest if depth % 2 == 0 else host,
+                receiver=host if depth % 2 == 0 else guest,
+                # The first message says what the thread is about; replies say whose answer.
+                listing=booking.listing if parent is None else None,
+                booking=booking if parent is None else None,
+                parent_message=parent,
+                thread_root=None if parent is None else (parent.thread_root or parent),
+                content=script[depth],
+                # A week before arrival, then an answer every few hours.
+                timestamp=_at(booking.check_in - timedelta(days=7), hour=6)
+                + timedelta(hours=3 * depth + rng.randint(0, 2)),
+                read=depth < len(script) - 1,
+            )
+        Message.objects.bulk_create(level.values(), batch_size=BATCH_SIZE)
+        newest.update(level)
+    return len(stays), sum(map(len, scripts))

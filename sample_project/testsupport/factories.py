@@ -13,6 +13,7 @@ from django.contrib.auth.hashers import make_password
 from accounts.models import Role, User
 from bookings.models import Booking, BookingStatus, Review
 from listings.models import City, Listing
+from messaging.models import Message
 from payments.models import Payment, PaymentStatus
 from wishlists.models import WishlistItem
 
@@ -98,3 +99,41 @@ class WishlistItemFactory(factory.django.DjangoModelFactory):
     user = factory.SubFactory(UserFactory)
     listing = factory.SubFactory(ListingFactory)
     saved_price = factory.SelfAttribute("listing.price_per_night")
+
+
+class MessageFactory(factory.django.DjangoModelFactory):
+    """The first message of a thread: a guest's question to a listing's host.
+
+    Created with ``save()``, so the receivers run: the receiver gets a Notification.
+    """
+
+    class Meta:
+        model = Message
+
+    listing = factory.SubFactory(ListingFactory)
+    sender = factory.SubFactory(UserFactory)
+    receiver = factory.SelfAttribute("listing.host")
+    content = factory.Sequence(lambda n: f"Question {n}: is the place quiet at night?")
+
+
+class ReplyFactory(factory.django.DjangoModelFactory):
+    """An answer to ``parent_message``, from its receiver, in its thread."""
+
+    class Meta:
+        model = Message
+
+    parent_message = factory.SubFactory(MessageFactory)
+    thread_root = factory.LazyAttribute(
+        lambda reply: reply.parent_message.thread_root or reply.parent_message)
+    sender = factory.SelfAttribute("parent_message.receiver")
+    receiver = factory.SelfAttribute("parent_message.sender")
+    listing = None
+    content = factory.Sequence(lambda n: f"Answer {n}: yes, very.")
+
+
+def conversation(depth: int, **root_fields) -> list[Message]:
+    """A thread ``depth`` replies deep, each answering the one before: [root, reply 1, …]."""
+    messages = [MessageFactory(**root_fields)]
+    for _ in range(depth):
+        messages.append(ReplyFactory(parent_message=messages[-1]))
+    return messages

@@ -112,6 +112,9 @@ LOCAL_APPS = [
     "bookings",
     "payments",
     "wishlists",
+    # Guests and hosts writing to each other about a listing or a booking; on accounts,
+    # listings and bookings.
+    "messaging",
     # `manage.py seed`: the demo data set, which writes rows of every app above.
     "demo",
 ]

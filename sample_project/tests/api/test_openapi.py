@@ -43,13 +43,16 @@ def test_every_endpoint_is_documented(schema):
         "/api/bookings/", "/api/bookings/{id}/", "/api/bookings/{id}/cancel/",
         "/api/reviews/", "/api/auth/login/", "/api/auth/logout/", "/api/auth/token/",
         "/api/auth/jwt/", "/api/auth/jwt/refresh/", "/api/auth/jwt/verify/", "/api/auth/me/",
-        "/api/auth/jwt/logout/",
+        "/api/auth/jwt/logout/", "/api/auth/me/delete/",
+        "/api/threads/", "/api/threads/{id}/", "/api/threads/{id}/read/", "/api/messages/",
+        "/api/messages/{id}/", "/api/messages/{id}/history/", "/api/messages/unread/",
+        "/api/messages/unread-count/", "/api/notifications/",
     } <= paths  # fmt: skip
     for path, method, operation in operations(schema):
         where = f"{method.upper()} {path}"
         assert operation.get("summary"), f"{where} has no summary"
         assert operation.get("tags") and operation["tags"][0] in {
-            "listings", "bookings", "reviews", "auth", "wishlist"
+            "listings", "bookings", "reviews", "auth", "wishlist", "messages"
         }, f"{where} has no tag"
 
 
@@ -110,3 +113,11 @@ def test_the_site_has_a_favicon(client):
     assert response.status_code == 200
     assert response["Content-Type"] == "image/x-icon"
     assert b"".join(response.streaming_content).startswith(b"\x00\x00\x01\x00")  # an ICO
+
+
+def test_a_thread_is_documented_as_a_recursive_tree(schema):
+    node = schema["components"]["schemas"]["MessageNode"]
+    assert node["properties"]["replies"]["items"] == {"$ref": "#/components/schemas/MessageNode"}
+    thread = schema["paths"]["/api/threads/{id}/"]["get"]["responses"]["200"]
+    assert thread["content"]["application/json"]["schema"] == {
+        "$ref": "#/components/schemas/ThreadDetail"}

@@ -1,4 +1,4 @@
-"""Every cell of permission_matrix.MATRIX, over the real authentication stack (JWT)."""
+"""Every cell of permission_matrix's tables, over the real authentication stack (JWT)."""
 
 import json
 from datetime import timedelta
@@ -8,7 +8,8 @@ from django.utils import timezone
 
 from accounts.models import Role
 from bookings.models import BookingStatus
-from config.permission_matrix import MATRIX, ROLES, cases
+from config.permission_matrix import ROLES, RULES, cases
+from messaging.services import message_reply, thread_start
 from testsupport.factories import BookingFactory, HostFactory, ListingFactory, UserFactory
 
 pytestmark = pytest.mark.django_db
@@ -50,6 +51,10 @@ def world():
             check_in=today - timedelta(days=30), check_out=today - timedelta(days=27),
         ),
     }  # fmt: skip
+    # MESSAGING_MATRIX's conversation: the guest asks about their booking, the host answers.
+    objects["thread"] = objects["message"] = thread_start(
+        sender=users["guest"], booking=objects["booking"], content="Can we arrive early?")
+    message_reply(sender=users["host"], parent=objects["thread"], content="Yes, from 10.")
     bodies = {
         "listing": LISTING_BODY,
         "put": {**LISTING_BODY, "title": "Renamed room in Gondar"},
@@ -62,14 +67,16 @@ def world():
             "guests": 2,
         },
         "review": {"booking": objects["completed_booking"].id, "rating": 5},
+        "message": {"booking": objects["booking"].id, "content": "Is there parking?"},
+        "edit": {"content": "Can we arrive early, around 10?"},
     }
     ids = {name: obj.id for name, obj in objects.items()}
     return users, ids, bodies
 
 
 def test_the_matrix_covers_every_role_for_every_rule():
-    assert len(cases()) == len(MATRIX) * len(ROLES)
-    assert len({(rule.method, rule.path) for rule in MATRIX}) == len(MATRIX)
+    assert len(cases()) == len(RULES) * len(ROLES)
+    assert len({(rule.method, rule.path) for rule in RULES}) == len(RULES)
 
 
 @pytest.mark.parametrize(

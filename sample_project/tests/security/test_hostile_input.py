@@ -48,7 +48,7 @@ POSTS = [
     ("/api/auth/jwt/refresh/", None), ("/api/auth/jwt/verify/", None),
     ("/api/listings/", "host"), ("/api/bookings/", "guest"), ("/api/payments/", "guest"),
     ("/api/wishlist/", "guest"), ("/api/payments/webhook/", None), ("/graphql", None),
-    ("/graphql", "guest"),
+    ("/graphql", "guest"), ("/api/messages/", "guest"), ("/api/auth/me/delete/", "guest"),
 ]
 ODD = ["\x00", "%00", "²", "٣", "-1", "-99999999999999999999", "1e400", "9" * 40, "NaN",
        "\udcff".encode("utf-8", "surrogatepass").decode("latin-1")]
@@ -65,7 +65,9 @@ GETS = [
     ("/api/bookings/?page={}", "guest"), ("/api/payments/{}/", "guest"),
     ("/api/payments/callback/?trx_ref={}", None), ("/payments/return/{}/", None),
     ("/api/wishlist/?page={}", "guest"), ("/graphql?query={}", None),
-    ("/admin/login/?next={}", None),
+    ("/admin/login/?next={}", None), ("/api/threads/{}/", "guest"),
+    ("/api/threads/?page={}", "guest"), ("/api/messages/{}/history/", "guest"),
+    ("/api/messages/unread/?page={}", "guest"),
 ]
 GRAPHQL = {
     "offset-negative": "{ listings(pagination: {offset: -1, limit: 5}) { totalCount } }",
@@ -94,7 +96,7 @@ GRAPHQL = {
 }
 #: Tables a rejected request must leave alone.
 MODELS = ["accounts.User", "listings.Listing", "bookings.Review", "bookings.Booking",
-          "payments.Payment", "wishlists.WishlistItem", "sessions.Session",
+          "payments.Payment", "wishlists.WishlistItem", "messaging.Message", "sessions.Session",
           "authtoken.Token", "token_blacklist.OutstandingToken"]
 
 

@@ -3,6 +3,7 @@
 import hashlib
 import json
 from io import StringIO
+from itertools import pairwise
 
 import pytest
 from django.contrib.auth import authenticate
@@ -13,6 +14,7 @@ from accounts.models import Role, User
 from bookings.models import Booking, BookingStatus, Review
 from demo.seed import DEMO_PASSWORD, SeedRefusedError, seed_demo_data
 from listings.models import Listing
+from messaging.models import Message, MessageHistory, Notification
 from payments.models import Payment, PaymentStatus
 
 pytestmark = pytest.mark.django_db
@@ -199,3 +201,55 @@ def test_refuses_when_a_seeded_username_is_taken_by_hand():
     with pytest.raises(SeedRefusedError, match="admin"):
         seed_demo_data(listings=8, seed=1)
     assert not Listing.objects.exists()
+
+
+# --- message threads (--threads) -------------------------------------------------------------
+
+
+def message_rows() -> list[tuple]:
+    """Every seeded message by natural keys (ids left out, as in digest()); its parent and
+    thread by their timestamps."""
+    fields = ("timestamp", "sender__username", "receiver__username", "listing__created_at",
+              "booking__check_in", "parent_message__timestamp", "thread_root__timestamp",
+              "content", "read", "edited")
+    return list(Message.objects.order_by(*fields).values_list(*fields))
+
+
+def test_threads_are_off_by_default_and_change_no_other_row():
+    summary = seed_demo_data(listings=30, seed=7)
+    without = digest()
+    assert (summary.threads, summary.messages) == (0, 0) and not Message.objects.exists()
+    assert str(summary).endswith(" payments.")  # the course's summary line, as it was
+
+    summary = seed_demo_data(listings=30, seed=7, replace=True, threads=6)
+    assert digest() == without  # their own random generator: every other row is the same
+    assert summary.threads == Message.objects.threads().count() == 6
+    assert summary.messages == Message.objects.count() > 6
+    assert str(summary).endswith(f" payments, 6 message threads ({summary.messages} messages).")
+
+
+def test_seeded_threads_are_deterministic_nested_conversations_about_stays():
+    seed_demo_data(listings=30, seed=7, threads=5)
+    first = message_rows()
+    seed_demo_data(listings=30, seed=7, replace=True, threads=5)
+    assert message_rows() == first
+
+    for root in Message.objects.threads().select_related("booking__listing"):
+        assert root.booking.status in (BookingStatus.CONFIRMED, BookingStatus.COMPLETED)
+        assert (root.sender_id, root.receiver_id, root.listing_id) == (
+            root.booking.guest_id, root.booking.listing.host_id, root.booking.listing_id)
+        thread = list(Message.objects.in_thread(root).order_by("timestamp"))
+        # Each message answers the one before, from the other participant; only the last unread.
+        for parent, reply in pairwise(thread):
+            assert reply.parent_message_id == parent.pk and reply.sender_id == parent.receiver_id
+        assert [m.read for m in thread] == [True] * (len(thread) - 1) + [False]
+    # bulk_create() sends no post_save: seeded messages notified nobody.
+    assert not Notification.objects.exists() and not MessageHistory.objects.exists()
+
+
+def test_command_writes_threads_when_asked():
+    out = StringIO()
+    call_command("seed", "--listings", "16", "--seed", "5", "--threads", "3", stdout=out)
+    assert "3 message threads (" in out.getvalue()
+    with pytest.raises(CommandError, match="--threads must be zero or more"):
+        call_command("seed", "--threads", "-1", "--replace")
