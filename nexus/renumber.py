@@ -384,7 +384,7 @@ _REVIEW_BARE = re.compile(
     rf"(?<![\w.:/#=$+*§<>\\-])(?P<n>\d{{2}})(?![\w:%/=-]|\.\d|–\d|\s*{_UNITS}|\s*\*)"
     r"(?!\s+(?!(?:and|or|to|is|in|on|of|at|from|with)\b)[A-Za-z])")
 _CUE = re.compile(r"\b(?:[Ll]essons?|[Ee]xercises?|[Nn]otebooks?|[Cc]hapters?|[Ss]ections?|"
-                  r"[Cc]hecks?)\b(?!-)"
+                  r"[Cc]hecks?)\b(?!-|\s+(?:in|out)\b)"  # a stay's "check in at 10" is no cue
                   r"|§|\.ipynb|\bnexus (?:check|worker|beat)\b")
 _RANGE = re.compile(
     r"\b[Ll]essons?\s+(?P<a>\d{2}|[\ue100-\ue163])\s*(?:[–—-]|\bto\b)\s*"
