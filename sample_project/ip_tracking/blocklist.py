@@ -52,4 +52,3 @@ def is_blocked(address: IPAddress) -> bool:
 def invalidate_on_commit() -> None:
     """Make every process re-read the blocklist once the current transaction commits."""
     GENERATION.bump_on_commit()
-
