@@ -4,16 +4,22 @@ not by the first request (the middleware would refuse to start with the same mes
 from __future__ import annotations
 
 from django.conf import settings
-from django.core.checks import Error, register
+from django.core.checks import Error, Warning, register
 
+from ip_tracking import store
 from ip_tracking.addresses import parse_network
 from ip_tracking.maintenance import MaintenanceWindow
 from ip_tracking.ratelimit import Rate
 
 
 @register()
-def ip_tracking_settings(app_configs, **kwargs) -> list[Error]:
-    errors = []
+def ip_tracking_settings(app_configs, **kwargs) -> list[Error | Warning]:
+    errors: list[Error | Warning] = []
+    if not store.shared():
+        errors.append(Warning(
+            "the default cache is not the project's Redis cache (config.cache."
+            "ResilientRedisCache): ip_tracking's rate limit counts nothing and its request log "
+            "keeps nothing", id="ip_tracking.W001"))
     if settings.IP_RATE_LIMIT:
         try:
             Rate.parse(settings.IP_RATE_LIMIT)

@@ -46,6 +46,17 @@ logger = logging.getLogger("ip_tracking.requests")
 SAFE_METHODS = frozenset({"GET", "HEAD", "OPTIONS", "TRACE"})
 
 
+def _probe(request: HttpRequest) -> bool:
+    """True for a path in ``IP_TRACKING_EXEMPT_PATHS``: the health check, which answers the load
+    balancer and the orchestrator every few seconds. Probes are never blocked (a blocked network
+    that holds the load balancer would take the site down), never counted against a rate limit
+    and never logged; and the check stays what it is meant to be, a test of the process and its
+    services that needs none of this app's tables (a probe during a deploy may come before
+    `migrate`).
+    """
+    return request.path in settings.IP_TRACKING_EXEMPT_PATHS
+
+
 class RequestLogMiddleware:
     """Log every request Django answers: a line on stdout now, a ``RequestLog`` row later.
 
@@ -63,6 +74,8 @@ class RequestLogMiddleware:
         self.truncate = settings.REQUEST_LOG_TRUNCATE_IPS
 
     def __call__(self, request: HttpRequest) -> HttpResponse:
+        if _probe(request):
+            return self.get_response(request)
         arrived, started = time.time(), time.perf_counter()  # wall clock; a monotonic timer
         response = self.get_response(request)
         # Until the view returned: a streaming response's body is still to come.
@@ -112,7 +125,7 @@ class BlocklistMiddleware:
         self.get_response = get_response
 
     def __call__(self, request: HttpRequest) -> HttpResponse:
-        address = client_ip(request)
+        address = None if _probe(request) else client_ip(request)
         if address is not None and is_blocked(address):
             # No reason given: it is for the operators, and would teach an attacker what to avoid.
             return JsonResponse({"detail": "Requests from your network are blocked.",
@@ -140,7 +153,7 @@ class RateLimitMiddleware:
         self.get_response = get_response
 
     def __call__(self, request: HttpRequest) -> HttpResponse:
-        address = client_ip(request)
+        address = None if _probe(request) else client_ip(request)
         if address is not None and not self._exempt(address):
             verdict = rate_limit_hit(address, self.rate)
             if not verdict.allowed:

@@ -32,8 +32,8 @@ import time
 from dataclasses import dataclass
 
 from django.conf import settings
-from django.core.cache import cache
 
+from ip_tracking import store
 from ip_tracking.addresses import IPAddress, client_key
 
 _PERIODS = {"s": 1, "m": 60, "h": 3600, "d": 86400}
@@ -81,6 +81,6 @@ def rate_limit_hit(address: IPAddress, rate: Rate, *, now: float | None = None) 
         pipeline.expire(key, rate.seconds)
         return pipeline.execute()[0]
 
-    hits = cache.run("rate limit", count, fallback=0)
+    hits = store.run("rate limit", count, fallback=0)
     retry_after = max(1, math.ceil((window + 1) * rate.seconds - now))
     return Verdict(allowed=hits <= rate.count, count=hits, retry_after=retry_after)

@@ -22,7 +22,8 @@ import time
 from dataclasses import dataclass
 
 from django.conf import settings
-from django.core.cache import cache
+
+from ip_tracking import store
 
 logger = logging.getLogger(__name__)
 
@@ -75,7 +76,7 @@ def buffer_push(record: LogRecord) -> None:
         pipeline.expire(key, BUFFER_TTL)
         return pipeline.execute()[0]
 
-    length = cache.run("request log", push, fallback=0)
+    length = store.run("request log", push, fallback=0)
     if length > limit:
         _warn_overflow()
 
@@ -91,19 +92,19 @@ def buffer_take(count: int) -> list[bytes]:
         pipeline.ltrim(key, count, -1)
         return pipeline.execute()[0]
 
-    return cache.run("request log flush", take, fallback=[])
+    return store.run("request log flush", take, fallback=[])
 
 
 def buffer_return(lines: list[bytes]) -> None:
     """Put taken ``lines`` back at the head of the buffer, in their order (a failed insert)."""
     if lines:
-        cache.run("request log flush", lambda client: client.lpush(buffer_key(), *reversed(lines)),
+        store.run("request log flush", lambda client: client.lpush(buffer_key(), *reversed(lines)),
                   fallback=0)
 
 
 def buffer_length() -> int:
     """How many lines wait in the buffer (0 while Redis is unreachable)."""
-    return cache.run("request log", lambda client: client.llen(buffer_key()), fallback=0)
+    return store.run("request log", lambda client: client.llen(buffer_key()), fallback=0)
 
 
 def _warn_overflow() -> None:

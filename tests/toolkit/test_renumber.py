@@ -377,8 +377,6 @@ EXPLAINED = {
         "`nexus worker`'s help: 'e.g. 06' is the Celery lesson — to be moved by hand",
     ("nexus/exercises/checks/support.py", "the signature checks of 04 and"):
         "'checks of 04 and 07' are auth and payments — the payments number to be moved by hand",
-    ("notebooks/", "in flight (λ·W)"):
-        "a measured concurrency (11.2 requests in flight) that happens to equal an exercise id",
     ("tests/toolkit/test_pytest_plugin.py", "::Cell 12"):
         "nbval's 'Cell 12' in a node id, not a lesson",
 }

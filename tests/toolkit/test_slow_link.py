@@ -32,7 +32,7 @@ def echo() -> Iterator[str]:
             threading.Thread(target=serve, args=(connection,), daemon=True).start()
 
     threading.Thread(target=accept, daemon=True).start()
-    yield f"tcp://user:secret@127.0.0.1:{listener.getsockname()[1]}/db?opt=1"
+    yield f"tcp://user:password@127.0.0.1:{listener.getsockname()[1]}/db?opt=1"
     listener.close()
 
 
@@ -49,7 +49,7 @@ def round_trip(link: SlowLink, payload: bytes) -> tuple[bytes, float]:
 
 def test_its_url_is_the_servers_with_the_links_address(echo):
     with SlowLink(echo) as link:
-        assert link.url == f"tcp://user:secret@127.0.0.1:{link.port}/db?opt=1"
+        assert link.url == f"tcp://user:password@127.0.0.1:{link.port}/db?opt=1"
     with pytest.raises(ValueError, match="host and a port"):
         SlowLink("postgres:///nexus")
 

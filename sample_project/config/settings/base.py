@@ -404,6 +404,9 @@ IP_ANOMALY_REQUESTS_PER_HOUR = env.int("IP_ANOMALY_REQUESTS_PER_HOUR", default=1
 IP_ANOMALY_SENSITIVE_REQUESTS_PER_HOUR = env.int("IP_ANOMALY_SENSITIVE_REQUESTS_PER_HOUR",
                                                  default=30)
 IP_ANOMALY_SENSITIVE_PATHS = ["/admin/", "/api/auth/"]
+# Paths the three pass straight through: the health check (load balancers probe it every few
+# seconds; see ip_tracking/middleware.py).
+IP_TRACKING_EXEMPT_PATHS = ["/healthz"]
 # A daily window, "HH:MM-HH:MM" in TIME_ZONE (may cross midnight, e.g. "23:30-00:15"), in
 # which writes to the API get 503 + Retry-After while reads go on. Empty: no window.
 MAINTENANCE_WINDOW = env("MAINTENANCE_WINDOW", default="")

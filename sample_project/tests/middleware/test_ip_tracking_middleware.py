@@ -68,6 +68,17 @@ def test_a_blocked_address_gets_403_and_the_others_pass(client, committing):
     assert get(client, OTHER).status_code == 200
 
 
+def test_the_health_check_is_never_blocked_limited_or_logged(client, committing, settings):
+    """The load balancer's probe: blocking its network must not take the site down."""
+    with committing():
+        blocked_ip_add(network=BLOCKED, reason="the load balancer's network, by mistake")
+    settings.IP_RATE_LIMIT_EXEMPT = []
+    before = buffer_length()
+    assert get(client, BLOCKED).status_code == 403
+    assert get(client, BLOCKED, "/healthz").status_code == 200
+    assert buffer_length() == before + 1  # the 403 is logged; the probe is not
+
+
 def test_a_blocked_network_covers_every_address_in_it(client, committing):
     with committing():
         blocked_ip_add(network="203.0.113.0/24", reason="a hosting range")

@@ -209,6 +209,7 @@ def test_the_worker_knows_every_task(worker):
                                              "ip_tracking.tasks.detect_suspicious_ips",
                                              "ip_tracking.tasks.flush_request_log",
                                              "ip_tracking.tasks.purge_ip_data",
+                                             "messaging.tasks.send_notification_email",
                                              "payments.tasks.reconcile_pending_payments",
                                              "payments.tasks.send_payment_receipt",
                                              "wishlists.tasks.send_price_drop_notice"]
