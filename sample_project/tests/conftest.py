@@ -15,6 +15,7 @@ from django.conf import settings
 from rest_framework.test import APIClient
 
 from accounts.models import Role, User
+from config import cache as config_cache
 from ip_tracking import blocklist
 from testsupport import standins
 from testsupport.clients import bearer
@@ -34,13 +35,21 @@ def pytest_addhooks(pluginmanager: pytest.PytestPluginManager) -> None:
 
 @pytest.fixture(autouse=True)
 def _forget_cached_state():
-    """Start every test with no cache entries of this run, throttle counters included.
+    """Start every test with no cache entries of this run, throttle counters included, and
+    no cache outage remembered.
 
     The test settings give each run its own key prefix, so deleting by that prefix
     touches nothing else in the shared Redis — not the course's cache, not Celery's
     queues. (``cache.clear()`` would FLUSHDB the whole database.)
+
+    ``config.cache`` logs an outage once per Redis address and process, until a call to that
+    address succeeds. A test that points the cache at a dead port (the health check's) would
+    otherwise leave an outage open that a later test's private Redis, given the same free
+    port, "ends" with a warning of its own.
     """
     yield
+    with config_cache._outages_lock:
+        config_cache._outages.clear()
     config = settings.CACHES["default"]
     client = redis.Redis.from_url(config["LOCATION"])
     try:
